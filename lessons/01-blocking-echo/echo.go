@@ -11,19 +11,27 @@ import (
 // it serves a connection to its end before it accepts the next one.
 // Serve returns nil once l is closed; other Accept errors do not stop it.
 func Serve(l net.Listener) error {
-	// TODO: accept connections on l in a loop and hand each one to handle.
-	//   - A closed listener (errors.Is(err, net.ErrClosed)) means "stop":
-	//     return nil.
-	//   - Any other Accept error passes with time: log it, sleep a little
-	//     (longer after each failure in a row) and try again.
-	//   - An error from handle concerns one client only: log it, go on.
+	// TODO: in a loop, get the next connection from accept and give it to
+	// handle. When accept fails, l was closed: return nil. When handle
+	// fails, only that client is affected: log the error and go on.
 	return errors.New("not implemented yet: write Serve in echo.go")
+}
+
+// accept returns the next connection on l, or net.ErrClosed once l is
+// closed. Other errors, such as "too many open files", pass when other
+// connections close: giving up would drop every future client, and trying
+// again at once would spin a CPU core, so it waits, longer each time.
+func accept(l net.Listener) (net.Conn, error) {
+	// TODO: call l.Accept until it succeeds or fails with net.ErrClosed
+	// (errors.Is). After any other error: log it, sleep (5ms the first
+	// time, twice as long each time after, never more than 1s), try again.
+	return nil, errors.New("not implemented yet: write accept in echo.go")
 }
 
 // handle echoes everything it reads from conn back to conn until the client
 // has sent all it will send, then closes conn.
 func handle(conn net.Conn) error {
-	// TODO: copy what you read from conn back to conn until Read reports
+	// TODO: write back everything you read from conn until Read reports
 	// io.EOF (the client is done sending), then close conn. Return any
 	// other error, saying which client it was (conn.RemoteAddr()).
 	return errors.New("not implemented yet: write handle in echo.go")

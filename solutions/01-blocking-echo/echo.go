@@ -15,26 +15,30 @@ import (
 // it serves a connection to its end before it accepts the next one.
 // Serve returns nil once l is closed; other Accept errors do not stop it.
 func Serve(l net.Listener) error {
-	var delay time.Duration // how long to wait after a failed Accept
 	for {
-		conn, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return nil // closing the listener is how a server is told to stop
-		}
+		conn, err := accept(l)
 		if err != nil {
-			// Errors such as "too many open files" pass once other
-			// connections close. Returning would drop every future client
-			// and retrying at once would spin, so wait, longer each time.
-			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			log.Printf("echo: %v; retrying in %v", err, delay)
-			time.Sleep(delay)
-			continue
+			return nil // l was closed: the way to tell a server to stop
 		}
-		delay = 0
 		if err := handle(conn); err != nil {
-			// One client's trouble is not the server's: note it, move on.
+			// One client's trouble is not the server's: note it, go on.
 			log.Printf("echo: %v", err)
 		}
+	}
+}
+
+// accept returns the next connection on l, or net.ErrClosed once l is
+// closed. Other errors, such as "too many open files", pass when other
+// connections close: giving up would drop every future client, and trying
+// again at once would spin a CPU core, so it waits, longer each time.
+func accept(l net.Listener) (net.Conn, error) {
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, time.Second) {
+		conn, err := l.Accept()
+		if err == nil || errors.Is(err, net.ErrClosed) {
+			return conn, err
+		}
+		log.Printf("echo: %v; retrying in %v", err, delay)
+		time.Sleep(delay)
 	}
 }
 

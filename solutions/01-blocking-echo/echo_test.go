@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -114,16 +116,26 @@ func TestSecondClientWaitsForTheFirst(t *testing.T) {
 // reset) is that client's problem, not the server's.
 func TestKeepsServingAfterClientReset(t *testing.T) {
 	checkNoLeaks(t)
+	logs := captureLog(t)
 	s := start(t, listen(t))
 	c := s.connect(t)
 	s.expectEcho(t, c, "about to vanish\n")
 	c.SetLinger(0) // close with a reset (RST) instead of a clean goodbye
 	c.Close()
 
-	got, err := sendAll(s.connect(t), []byte("still there?\n"))
+	next := s.connect(t)
+	got, err := sendAll(next, []byte("still there?\n"))
 	if string(got) != "still there?\n" || err != nil {
 		s.fatalf(t, "after a client reset its connection, the next client got %q and %s; "+
 			"handle returns an error for the reset client: log it and keep serving", got, explain(err))
+	}
+	if !logs.waitFor(c.LocalAddr().String()) {
+		t.Fatalf("the server kept serving, but logged nothing about client %s, whose connection was reset; "+
+			"log the error handle returns (log.Printf) so whoever runs the server can see what went wrong. The log:\n%s",
+			c.LocalAddr(), logs)
+	}
+	if strings.Contains(logs.String(), next.LocalAddr().String()) {
+		t.Fatalf("the server logged an error for client %s, which did nothing wrong. The log:\n%s", next.LocalAddr(), logs)
 	}
 }
 
@@ -131,6 +143,7 @@ func TestKeepsServingAfterClientReset(t *testing.T) {
 // descriptors) does not stop the server; it tries again.
 func TestSurvivesAcceptErrors(t *testing.T) {
 	checkNoLeaks(t)
+	logs := captureLog(t)
 	l := &flakyListener{Listener: listen(t), failures: 3}
 	s := start(t, l)
 	got, err := sendAll(s.connect(t), []byte("hello after 3 failed Accepts\n"))
@@ -138,6 +151,10 @@ func TestSurvivesAcceptErrors(t *testing.T) {
 		s.fatalf(t, "Accept failed 3 times with %q, then a client got %q and %s; "+
 			"only a closed listener (errors.Is(err, net.ErrClosed)) ends Serve: for other errors, wait a little and Accept again",
 			acceptError, got, explain(err))
+	}
+	if !strings.Contains(logs.String(), "too many open files") {
+		t.Fatalf("Accept failed 3 times with %q, and the server logged nothing about it; "+
+			"log the error before you retry, or no one will know why clients wait. The log:\n%s", acceptError, logs)
 	}
 }
 
@@ -153,7 +170,7 @@ func TestPausesAfterAcceptErrors(t *testing.T) {
 			"so sleep before trying again (start near 5ms, double each time, up to 1s)", calls)
 	}
 	if s.stopped() {
-		s.fatalf(t, "Accept kept failing with %q", acceptError)
+		s.fatalf(t, "(no client: Accept kept failing with %q)", acceptError)
 	}
 }
 
@@ -201,13 +218,14 @@ func start(t *testing.T, l net.Listener) *server {
 	}()
 	t.Cleanup(func() {
 		l.Close()
+		if t.Failed() {
+			return // waiting on a broken Serve would only delay the first message
+		}
 		select {
 		case <-s.done:
 		case <-time.After(patience):
-			if !t.Failed() {
-				t.Errorf("Serve had not returned %v after its listener was closed (and every client had left): "+
-					"when Accept fails with net.ErrClosed, Serve must return", patience)
-			}
+			t.Errorf("Serve had not returned %v after its listener was closed (and every client had left): "+
+				"when Accept fails with net.ErrClosed, Serve must return", patience)
 		}
 	})
 	return s
@@ -316,6 +334,43 @@ func explain(err error) string {
 }
 
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+// captureLog collects what the package logs until the test ends. Call it
+// before start, so that logging goes back to normal only after Serve returned.
+func captureLog(t *testing.T) *logBuffer {
+	b := new(logBuffer)
+	log.SetOutput(b)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	return b
+}
+
+// logBuffer is a log output that a test can read while the server writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor reports whether s shows up in the log within patience.
+func (b *logBuffer) waitFor(s string) bool {
+	for deadline := time.Now().Add(patience); !strings.Contains(b.String(), s); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
 
 // acceptError is what a listener that ran out of file descriptors returns.
 var acceptError = &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
