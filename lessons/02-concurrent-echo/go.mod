@@ -1,0 +1,3 @@
+module example.com/echo-workbook/lessons/02-concurrent-echo
+
+go 1.26
