@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
 	"net"
 	"os"
@@ -17,19 +18,11 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:7007",
-		"`host:port` to listen on; the default answers this machine only, -addr :7007 opens it to the network")
-	port := flag.String("port", "", "listen on this `port`, keeping the host from -addr")
-	flag.Parse()
-	if *port != "" {
-		host, _, err := net.SplitHostPort(*addr)
-		if err != nil {
-			log.Fatalf("echoserver: -addr %q: %v", *addr, err)
-		}
-		// Not host+":"+port: an IPv6 host such as ::1 needs brackets.
-		*addr = net.JoinHostPort(host, *port)
+	addr, err := listenAddress(os.Args[1:])
+	if err != nil {
+		log.Fatalf("echoserver: %v", err)
 	}
-	l, err := net.Listen("tcp", *addr)
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatalf("echoserver: %v", err)
 	}
@@ -43,9 +36,30 @@ func main() {
 		l.Close()
 	})
 
-	host, p, _ := net.SplitHostPort(l.Addr().String())
-	log.Printf("echoserver: listening on %s; try: nc %s %s", l.Addr(), host, p)
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	log.Printf("echoserver: listening on %s; try: nc %s %s", l.Addr(), host, port)
 	if err := echo.Serve(l); err != nil {
 		log.Fatalf("echoserver: %v", err)
 	}
+}
+
+// listenAddress works out the address to listen on from the command line.
+// The default answers this machine only: a server open to the network is
+// something to ask for, not something to get by surprise.
+func listenAddress(args []string) (string, error) {
+	flags := flag.NewFlagSet("echoserver", flag.ContinueOnError)
+	addr := flags.String("addr", "127.0.0.1:7007", "`host:port` to listen on; -addr :7007 listens on every interface")
+	port := flags.String("port", "", "listen on this `port`, keeping the host from -addr")
+	if err := flags.Parse(args); err != nil {
+		return "", err
+	}
+	if *port == "" {
+		return *addr, nil
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return "", fmt.Errorf("-addr %q: %w", *addr, err)
+	}
+	// Not host+":"+port: an IPv6 host such as ::1 needs brackets.
+	return net.JoinHostPort(host, *port), nil
 }
