@@ -224,8 +224,14 @@ func start(t *testing.T, l net.Listener) *server {
 		select {
 		case <-s.done:
 		case <-time.After(patience):
-			t.Errorf("Serve had not returned %v after its listener was closed (and every client had left): "+
-				"when Accept fails with net.ErrClosed, Serve must return", patience)
+			var stacks []string
+			for _, g := range goroutinesInPackage() {
+				stacks = append(stacks, g)
+			}
+			t.Errorf("every client had left and the listener was closed, yet Serve had not returned %v later. "+
+				"Does handle return when its client leaves (a loop around io.Copy never does)? "+
+				"Does Serve return once Accept fails with net.ErrClosed? Where your code is:\n\n%s",
+				patience, strings.Join(stacks, "\n\n"))
 		}
 	})
 	return s

@@ -93,8 +93,9 @@ func checkNoLeaks(t *testing.T) {
 	})
 }
 
-// goroutinesInPackage returns the stacks of the goroutines that are running
-// a function from this package's non-test files, by goroutine id.
+// goroutinesInPackage returns, by goroutine id, the goroutines that are
+// running a function from this package's non-test files. Each stack is cut
+// down to what it is doing right now and the package's own frames.
 func goroutinesInPackage() map[string]string {
 	_, self, _, _ := runtime.Caller(0)
 	dir := filepath.Dir(self)
@@ -103,16 +104,26 @@ func goroutinesInPackage() map[string]string {
 	found := map[string]string{}
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		lines := strings.Split(g, "\n")
-		for i := 1; i < len(lines); i++ {
+		short := []string{lines[0]}
+		ours := false
+		// Frames come in pairs: "function(args)", then "\tfile:line +0x…".
+		for i := 1; i+1 < len(lines); i += 2 {
 			if strings.HasPrefix(lines[i], "created by ") {
 				break // the rest is where it was started, not where it runs
 			}
-			file, _, _ := strings.Cut(strings.TrimSpace(lines[i]), ":")
-			if strings.HasPrefix(lines[i], "\t") && filepath.Dir(file) == dir && !strings.HasSuffix(file, "_test.go") {
-				id := strings.Fields(lines[0])[1]
-				found[id] = g
-				break
+			file, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), ":")
+			mine := filepath.Dir(file) == dir && !strings.HasSuffix(file, "_test.go")
+			ours = ours || mine
+			if mine || i == 1 {
+				fn, _, _ := strings.Cut(lines[i], "(")
+				at, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " ")
+				short = append(short, "    "+fn+"  "+at)
+			} else if short[len(short)-1] != "    …" {
+				short = append(short, "    …")
 			}
+		}
+		if ours {
+			found[strings.Fields(lines[0])[1]] = strings.Join(short, "\n")
 		}
 	}
 	return found
