@@ -42,6 +42,7 @@ ifeq ($(RACE),1)
     RACE_WARNING := the race detector needs cgo, which is off here (CGO_ENABLED=0); running WITHOUT -race. Install a C compiler (gcc) and set CGO_ENABLED=1, or say RACE=0 to silence this.
   else ifeq ($(shell command -v $$(go env CC) 2>/dev/null),)
     RACE_WARNING := the race detector needs a C compiler ($(shell go env CC)), and there is none; running WITHOUT -race. Install gcc (or clang), or say RACE=0 to silence this.
+    export CGO_ENABLED := 0
   else
     RACE_FLAG := -race
   endif
