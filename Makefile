@@ -141,4 +141,8 @@ docs: ## Build the docs site into site/ (strict: a broken link or include fails)
 docs-serve: ## Serve the docs at http://127.0.0.1:8000, reloading on edits
 	mkdocs serve
 
+.PHONY: docs-outputs
+docs-outputs: ## Record the test output the docs show (docs/outputs/) from real runs
+	@go run $(MODULE)/tools/docs outputs $(LESSON)
+
 # No catch-all rule: a typo such as `make tset` fails loudly.
