@@ -106,3 +106,23 @@ func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
 }
+
+// oneLesson finds the workbook and the one lesson args name.
+func oneLesson(args []string) (string, lesson, error) {
+	root, err := findRoot()
+	if err != nil {
+		return "", lesson{}, err
+	}
+	if len(args) != 1 {
+		return "", lesson{}, fmt.Errorf("name one lesson, e.g. 01 (got %q)", args)
+	}
+	all, err := findLessons(root)
+	if err != nil {
+		return "", lesson{}, err
+	}
+	ls, err := pickLessons(all, args)
+	if err != nil {
+		return "", lesson{}, err
+	}
+	return root, ls[0], nil
+}

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 )
 
 // commands maps each subcommand to its function and a one-line summary.
@@ -12,6 +13,12 @@ var commands = map[string]struct {
 	run  func(args []string) int
 	help string
 }{
+	"status": {runStatus, "every lesson passing, failing or untouched, and what to run next"},
+	"watch":  {runWatch, "re-run a lesson's tests on every save (keys: h hint, r run again, q quit)"},
+	"hint":   {runHint, "show a lesson's next hint (-all: every hint; -n 1: start over)"},
+	"reset":  {runReset, "put a lesson's starter code back, after a backup (asks first; -yes does not)"},
+	"diff":   {runDiff, "a lesson's code against the reference solution, tests left out"},
+	"doctor": {runDoctor, "check this machine has what the workshop needs"},
 	"verify": {runVerify, "check every lesson: the starter fails, the solution passes, tests match, lint is clean"},
 }
 
@@ -30,8 +37,19 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: workbook <command> [arguments]  (most people run it through make: make help)")
-	for name, c := range commands {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", name, c.help)
+	fmt.Fprintln(os.Stderr, "usage: workbook <command> [flags] [lesson]  (most people run it through make: make help)")
+	var names []string
+	for name := range commands {
+		names = append(names, name)
 	}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(os.Stderr, "  %-8s %s\n", name, commands[name].help)
+	}
+}
+
+// fail reports err for command cmd and returns the exit status for it.
+func fail(cmd string, err error) int {
+	fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
+	return 2
 }

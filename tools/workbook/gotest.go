@@ -1,0 +1,372 @@
+package main
+
+// Running a lesson's tests and reading what happened: the one place that
+// decides whether a lesson passes. Progress is what `go test` says, never a
+// marker in the code.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// testOptions are the go test flags a run uses.
+type testOptions struct {
+	race    bool
+	timeout time.Duration // go test -timeout: a hang is cut off and reported
+	fresh   bool          // -count=1: run again even if go has the result cached
+}
+
+func (o testOptions) args() []string {
+	args := []string{"test", "-json", "-failfast", "-timeout", o.timeout.String()}
+	if o.race {
+		args = append(args, "-race")
+	}
+	if o.fresh {
+		args = append(args, "-count=1")
+	}
+	return append(args, "./...")
+}
+
+type outcome int
+
+const (
+	notReady outcome = iota // no code or no tests yet: the lesson is being written
+	passed
+	failed
+	broken // does not build, or go test could not run it
+	hung   // cut off by -timeout
+)
+
+// testResult is what one run of a lesson's tests showed.
+type testResult struct {
+	outcome outcome
+	passed  int      // top-level tests that passed
+	test    string   // the first test that failed or hung
+	message string   // one line: the failure, the first build error, why it hung
+	details []string // what to show under it: the test's output, the build errors, where goroutines wait
+	elapsed time.Duration
+}
+
+const (
+	maxLineBytes = 1 << 20 // a test printing one endless line cannot eat the memory
+	maxTestLines = 300     // lines of output kept per test
+	maxDumpLines = 20000   // lines of goroutine dump kept after a timeout
+)
+
+// runLessonTests runs the tests of the module in dir. A cancelled ctx stops
+// the run; its result is then meaningless.
+func runLessonTests(ctx context.Context, dir string, opts testOptions) testResult {
+	start := time.Now()
+	if why := notReadyReason(dir); why != "" {
+		return testResult{outcome: notReady, message: why}
+	}
+	cmd := exec.CommandContext(ctx, "go", opts.args()...)
+	cmd.Dir = dir
+	cmd.Env = os.Environ()
+	if os.Getenv("GORACE") == "" {
+		// The race detector pauses 1s at exit by default: pure waiting.
+		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
+	}
+	ownProcessGroup(cmd)
+	cmd.WaitDelay = 2 * time.Second
+	stderr := &capped{max: 64 << 10}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return testResult{outcome: broken, message: err.Error()}
+	}
+	if err := cmd.Start(); err != nil {
+		return testResult{outcome: broken, message: fmt.Sprintf("cannot run go test: %v", err)}
+	}
+	p := newTestParser()
+	readLines(stdout, maxLineBytes, p.line)
+	err = cmd.Wait()
+	res := p.result(dir, opts, err, stderr.String())
+	res.elapsed = time.Since(start)
+	return res
+}
+
+// notReadyReason says why dir cannot be tested yet, or "" if it can.
+func notReadyReason(dir string) string {
+	code, tests := false, false
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() && strings.HasSuffix(name, ".go") {
+			if strings.HasSuffix(name, "_test.go") {
+				tests = true
+			} else {
+				code = true
+			}
+		}
+	}
+	switch {
+	case !isFile(filepath.Join(dir, "go.mod")):
+		return "not ready yet: no go.mod"
+	case !code:
+		return "not ready yet: no Go code"
+	case !tests:
+		return "not ready yet: no tests"
+	}
+	return ""
+}
+
+// event is a line of go test -json (cmd/test2json), with the build events
+// of Go 1.24 and later.
+type event struct {
+	Action     string
+	Package    string
+	ImportPath string
+	Test       string
+	Output     string
+}
+
+type testParser struct {
+	output    map[string][]string // by test; "" is output outside any test
+	firstFail string
+	passed    int
+	build     []string
+	setupFail bool
+	timeout   string   // "panic: test timed out after 2s"
+	hungTest  string   // the test that was running then
+	dump      []string // the goroutine dump after the timeout
+}
+
+func newTestParser() *testParser { return &testParser{output: map[string][]string{}} }
+
+func (p *testParser) line(b []byte) {
+	var ev event
+	if json.Unmarshal(b, &ev) != nil {
+		return // not JSON, or cut by maxLineBytes
+	}
+	switch ev.Action {
+	case "build-output":
+		if len(p.build) < maxTestLines {
+			p.build = append(p.build, strings.TrimRight(ev.Output, "\n"))
+		}
+	case "build-fail":
+		p.setupFail = true
+	case "output":
+		line := strings.TrimRight(ev.Output, "\n")
+		switch {
+		case p.timeout != "":
+			if len(p.dump) < maxDumpLines {
+				p.dump = append(p.dump, line)
+			}
+		case strings.HasPrefix(line, "panic: test timed out after "):
+			p.timeout, p.hungTest = line, ev.Test
+		case strings.Contains(line, "[setup failed]"):
+			p.setupFail = true
+		}
+		if out := p.output[ev.Test]; len(out) < maxTestLines && p.timeout == "" {
+			p.output[ev.Test] = append(out, line)
+		}
+	case "fail":
+		if ev.Test != "" && p.firstFail == "" {
+			p.firstFail = ev.Test
+		}
+	case "pass":
+		if ev.Test != "" && !strings.Contains(ev.Test, "/") {
+			p.passed++
+		}
+	}
+}
+
+// result turns what the run printed into a testResult. runErr is go test's
+// exit; stderr is where go itself complains (a broken go.mod, say).
+func (p *testParser) result(dir string, opts testOptions, runErr error, stderr string) testResult {
+	res := testResult{passed: p.passed}
+	switch {
+	case p.timeout != "":
+		res.outcome, res.test = hung, p.hungTest
+		if res.test == "" {
+			res.test = runningTest(p.dump)
+		}
+		res.message = fmt.Sprintf("%s did not finish within %v: cut off by go test -timeout %v; something waits forever",
+			orWord(res.test, "a test"), opts.timeout, opts.timeout)
+		res.details = append(waitingGoroutines(p.dump, dir), "(the whole goroutine dump: go test -timeout "+opts.timeout.String()+" ./...)")
+	case len(p.build) > 0 || p.setupFail:
+		res.outcome = broken
+		res.details = dropLines(p.build, func(l string) bool { return strings.HasPrefix(l, "# ") })
+		if len(res.details) == 0 {
+			res.details = nonEmpty(strings.Split(stderr, "\n"))
+		}
+		res.message = "does not build: " + firstOr(res.details, "go test could not build it")
+	case p.firstFail != "":
+		res.outcome, res.test = failed, p.firstFail
+		res.details = dropLines(p.output[p.firstFail], isFrameworkLine)
+		res.message = firstOr(messageLines(res.details), "failed")
+	case runErr != nil:
+		// go test failed, yet no test did: the test binary died outside a
+		// test (a panic in init, os.Exit in TestMain), or go itself gave up.
+		out := dropLines(p.output[""], isFrameworkLine)
+		if len(out) > 0 {
+			res.outcome, res.details = failed, out
+			res.message = firstOr(messageLines(out), "failed")
+		} else {
+			res.outcome = broken
+			res.details = nonEmpty(strings.Split(stderr, "\n"))
+			res.message = firstOr(res.details, runErr.Error())
+		}
+	case p.passed == 0:
+		// Test files with no test in them yet (kit_test.go alone): a lesson
+		// being written, not a lesson done.
+		res.outcome, res.message = notReady, "not ready yet: no tests"
+	default:
+		res.outcome = passed
+	}
+	return res
+}
+
+// isFrameworkLine: lines go test prints around a test's own output.
+var frameworkLine = regexp.MustCompile(`^(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP):|(ok|FAIL|PASS)(\s|$)|\?\s)`)
+
+func isFrameworkLine(line string) bool { return frameworkLine.MatchString(strings.TrimSpace(line)) }
+
+// messageLines are the lines worth a headline: not blank, not a rule such
+// as the race detector's "=====".
+func messageLines(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if strings.Trim(l, "=") != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// runningTest finds the hung test in a timeout's "running tests:" list.
+func runningTest(dump []string) string {
+	for i, l := range dump {
+		if strings.TrimSpace(l) == "running tests:" && i+1 < len(dump) {
+			if f := strings.Fields(dump[i+1]); len(f) > 0 {
+				return f[0]
+			}
+		}
+	}
+	return ""
+}
+
+var goroutineHeader = regexp.MustCompile(`^goroutine (\d+) \[([^\]]*)\]:$`)
+
+// waitingGoroutines reads a goroutine dump and says, for each goroutine
+// stuck in the lesson's own code (code under dir), where it waits: that is
+// the line to look at, not the testing package's frames around it.
+func waitingGoroutines(dump []string, dir string) []string {
+	abs, _ := filepath.Abs(dir)
+	var out []string
+	state, fn, found := "", "", false
+	for _, l := range dump {
+		if m := goroutineHeader.FindStringSubmatch(l); m != nil {
+			state, found = m[2], false
+			continue
+		}
+		if !strings.HasPrefix(l, "\t") {
+			fn = l
+			continue
+		}
+		file := strings.Fields(strings.TrimSpace(l))[0] // "/abs/path/echo.go:12"
+		if found || state == "" || !strings.HasPrefix(file, abs+string(filepath.Separator)) {
+			continue
+		}
+		found = true
+		rel, _ := filepath.Rel(abs, file)
+		if len(out) < 8 {
+			out = append(out, fmt.Sprintf("a goroutine waits (%s) at %s, in %s", state, rel, funcName(fn)))
+		}
+	}
+	return out
+}
+
+// funcName shortens a frame such as "example.com/x/lessons/01-a.(*server).handle(0xc000...)"
+// to "(*server).handle": the package is the lesson, the name is enough.
+func funcName(frame string) string {
+	if i := strings.LastIndex(frame, "/"); i >= 0 {
+		frame = frame[i+1:]
+	}
+	if _, name, ok := strings.Cut(frame, "."); ok {
+		frame = name
+	}
+	if i := strings.LastIndex(frame, "("); i > 0 && strings.HasSuffix(frame, ")") {
+		frame = frame[:i]
+	}
+	return frame
+}
+
+// readLines calls fn with each line of r, cut to max bytes, and reads r to
+// its end whatever the lines' length: a writer blocked on a full pipe would
+// hang the run.
+func readLines(r io.Reader, max int, fn func([]byte)) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	for {
+		chunk, more, err := br.ReadLine()
+		if room := max - len(line); room > 0 {
+			line = append(line, chunk[:min(len(chunk), room)]...)
+		}
+		if err != nil {
+			if len(line) > 0 {
+				fn(line)
+			}
+			return
+		}
+		if !more {
+			fn(line)
+			line = line[:0]
+		}
+	}
+}
+
+// capped is a Writer that keeps the first max bytes it is given.
+type capped struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(b []byte) (int, error) {
+	if room := c.max - c.buf.Len(); room > 0 {
+		c.buf.Write(b[:min(len(b), room)])
+	}
+	return len(b), nil
+}
+
+func (c *capped) String() string { return c.buf.String() }
+
+func dropLines(lines []string, drop func(string) bool) []string {
+	var out []string
+	for _, l := range lines {
+		if !drop(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func nonEmpty(lines []string) []string {
+	return dropLines(lines, func(l string) bool { return strings.TrimSpace(l) == "" })
+}
+
+func firstOr(lines []string, def string) string {
+	if len(lines) == 0 {
+		return def
+	}
+	return strings.TrimSpace(lines[0])
+}
+
+func orWord(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRunLessonTests(t *testing.T) {
+	root := workbook(t, map[string][2]string{
+		"01-pass":   {passCode, passCode},
+		"02-fail":   {failCode, passCode},
+		"03-broken": {brokenCode, passCode},
+		"04-hang":   {hangingCode, passCode},
+		"05-empty":  {"", passCode},
+	})
+	opts := testOptions{timeout: 3 * time.Second}
+	run := func(name string) testResult {
+		return runLessonTests(context.Background(), filepath.Join(root, "lessons", name), opts)
+	}
+	t.Run("pass", func(t *testing.T) {
+		t.Parallel()
+		r := run("01-pass")
+		if r.outcome != passed || r.passed != 2 {
+			t.Errorf("got outcome %d with %d passed (%q), want passed with 2", r.outcome, r.passed, r.message)
+		}
+	})
+	t.Run("fail", func(t *testing.T) {
+		t.Parallel()
+		r := run("02-fail")
+		want := "add_test.go:13: Add(1, 2) = 1, want 3: does Add return a + b?"
+		if r.outcome != failed || r.test != "TestAdd" || r.message != want || r.passed != 1 {
+			t.Errorf("got outcome %d, test %q, message %q, %d passed; want failed, TestAdd, %q, 1 passed", r.outcome, r.test, r.message, r.passed, want)
+		}
+		if strings.Contains(strings.Join(r.details, "\n"), "=== RUN") {
+			t.Errorf("details keep go test's framing lines: %q", r.details)
+		}
+	})
+	t.Run("does not build", func(t *testing.T) {
+		t.Parallel()
+		r := run("03-broken")
+		if r.outcome != broken || !strings.Contains(r.message, "add.go:4:") || !strings.Contains(r.message, "undefined: c") {
+			t.Errorf("got outcome %d, message %q; want broken, naming add.go:4 and undefined: c", r.outcome, r.message)
+		}
+	})
+	t.Run("hang is cut off", func(t *testing.T) {
+		t.Parallel()
+		start := time.Now()
+		r := run("04-hang")
+		if took := time.Since(start); took > 30*time.Second {
+			t.Errorf("a hanging test took %v to report; -timeout is %v", took, opts.timeout)
+		}
+		if r.outcome != hung || r.test != "TestAddZero" {
+			t.Fatalf("got outcome %d, test %q, message %q; want hung in TestAddZero", r.outcome, r.test, r.message)
+		}
+		for _, want := range []string{"did not finish within 3s", "-timeout 3s"} {
+			if !strings.Contains(r.message, want) {
+				t.Errorf("message %q does not say %q", r.message, want)
+			}
+		}
+		where := strings.Join(r.details, "\n")
+		if !strings.Contains(where, "(chan receive) at add.go:6, in Add") {
+			t.Errorf("details do not say where the code waits (chan receive at add.go:6 in Add):\n%s", where)
+		}
+	})
+	t.Run("not ready", func(t *testing.T) {
+		t.Parallel()
+		if r := run("05-empty"); r.outcome != notReady {
+			t.Errorf("a lesson with no code: outcome %d (%q), want not ready", r.outcome, r.message)
+		}
+	})
+}
+
+func TestRunLessonTestsNoTestsYet(t *testing.T) {
+	root := workbook(t, map[string][2]string{"01-kit": {passCode, passCode}})
+	// Only a kit_test.go without tests, as while a lesson is being written.
+	write(t, root, "lessons/01-kit/add_test.go", "package echo\n")
+	r := runLessonTests(context.Background(), filepath.Join(root, "lessons/01-kit"), testOptions{timeout: time.Minute})
+	if r.outcome != notReady {
+		t.Errorf("tests files with no tests: outcome %d (%q), want not ready", r.outcome, r.message)
+	}
+}
+
+func TestRunLessonTestsCancel(t *testing.T) {
+	root := workbook(t, map[string][2]string{"01-hang": {hangingCode, passCode}})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	runLessonTests(ctx, filepath.Join(root, "lessons/01-hang"), testOptions{timeout: time.Hour})
+	// The whole process group goes, the test binary with go: no wait for
+	// the hour's -timeout.
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("a cancelled run took %v to end", took)
+	}
+}
+
+func TestReadLinesLongLine(t *testing.T) {
+	long := strings.Repeat("x", 3<<20)
+	var got []string
+	readLines(strings.NewReader("a\n"+long+"\nb"), 1<<20, func(b []byte) { got = append(got, string(b)) })
+	if len(got) != 3 || got[0] != "a" || len(got[1]) != 1<<20 || got[2] != "b" {
+		t.Errorf("got %d lines, the second %d bytes; want a, 1 MiB cut, b", len(got), len(got[1]))
+	}
+}
+
+func TestWaitingGoroutines(t *testing.T) {
+	dump := []string{
+		"goroutine 7 [running]:",
+		"testing.(*M).startAlarm.func1()",
+		"\t/usr/local/go/src/testing/testing.go:2802 +0x354",
+		"",
+		"goroutine 20 [chan receive]:",
+		"example.com/x/lessons/01-a.Serve(0xc000010000)",
+		"\t/work/lessons/01-a/echo.go:12 +0x3f",
+		"example.com/x/lessons/01-a.TestServe(0xc000)",
+		"\t/work/lessons/01-a/echo_test.go:30 +0x3f",
+	}
+	got := waitingGoroutines(dump, "/work/lessons/01-a")
+	want := "a goroutine waits (chan receive) at echo.go:12, in Serve"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %q, want [%q]", got, want)
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStatus: every kind of lesson gets its line, untouched is told apart
+// from failing by git, and the next step is the first lesson not done.
+func TestStatus(t *testing.T) {
+	root := workbook(t, map[string][2]string{
+		"01-done":      {failCode, passCode},
+		"02-started":   {failCode, passCode},
+		"03-untouched": {failCode, passCode},
+		"04-broken":    {failCode, passCode},
+		"05-hangs":     {failCode, passCode},
+		"06-empty":     {"", passCode},
+	})
+	gitCommit(t, root)
+	write(t, root, "lessons/01-done/add.go", passCode)
+	write(t, root, "lessons/02-started/add.go", failCode+"\n// started\n")
+	write(t, root, "lessons/04-broken/add.go", brokenCode)
+	write(t, root, "lessons/05-hangs/add.go", hangingCode)
+	lessons := mustLessons(t, root)
+	st := openStarters(root, lessons, true)
+
+	var updates int
+	all := checkLessons(context.Background(), root, lessons, st, testOptions{timeout: 3 * time.Second}, 3, func(int, lessonStatus) { updates++ })
+	if updates != len(lessons) {
+		t.Errorf("%d updates for %d lessons", updates, len(lessons))
+	}
+	var out syncBuffer
+	sc := plainScreen(&out)
+	for _, s := range all {
+		out.Write([]byte(statusLine(sc, s, "") + "\n"))
+	}
+	lines := strings.Split(out.String(), "\n")
+	for i, want := range []string{
+		"✓ 01 done                     passing   2 tests",
+		"✗ 02 started                  failing   TestAdd: Add(1, 2) = 1, want 3: does Add return a + b?",
+		"· 03 untouched                untouched",
+		"✗ 04 broken                   no build  ./add.go:4:37: undefined: c",
+		"✗ 05 hangs                    hangs     TestAddZero did not finish within 3s",
+		"- 06 empty                    not ready no Go code",
+	} {
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("line %d:\n%s\nwant it to contain:\n%s", i+1, lines[i], want)
+		}
+	}
+	if got := nextStep(sc, all); !strings.Contains(got, "make lesson-02 watch") {
+		t.Errorf("next step: %q, want lesson 02", got)
+	}
+	if got := nextStep(sc, all[:1]); !strings.Contains(got, "Every lesson passes") {
+		t.Errorf("next step when all pass: %q", got)
+	}
+	if got := nextStep(sc, all[2:]); !strings.Contains(got, "make lesson-03 test") {
+		t.Errorf("next step for an untouched lesson: %q", got)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	sc := plainScreen(&syncBuffer{})
+	if got := sc.bar(1, 4, 8); got != "[##------]" {
+		t.Errorf("bar(1, 4, 8) = %q", got)
+	}
+}
