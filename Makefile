@@ -10,8 +10,14 @@ SHELL := /bin/bash
 MAKEFLAGS += --no-print-directory
 
 MODULE := example.com/echo-workbook
-# The workbook's own command (tools/workbook), built once and cached by go.
-WB := go run $(MODULE)/tools/workbook
+# The workbook's own command (tools/workbook), built into .workbook/bin and
+# rebuilt only when its source changes: quicker than `go run` on every call,
+# and no "exit status 1" from go run after a command that said why it failed.
+# A target that runs it lists it as a prerequisite.
+WB := .workbook/bin/workbook
+$(WB): $(filter-out %_test.go,$(wildcard tools/workbook/*.go)) tools/workbook/go.mod tools/workbook/go.sum
+	@mkdir -p $(@D)
+	@go build -o $@.$$$$ ./tools/workbook && mv -f $@.$$$$ $@
 
 # ---- which lesson ---------------------------------------------------------
 
@@ -83,17 +89,17 @@ test: ## Run the lesson's tests on your code (make lesson-01 test)
 	  { echo; echo "Not yet. Read the first failure above; stuck? make lesson-$(LESSON) hint"; exit 1; }
 
 .PHONY: watch
-watch: ## Re-run the lesson's tests on every save
+watch: $(WB) ## Re-run the lesson's tests on every save
 	$(need_lesson)
 	@$(WB) watch $(if $(RACE_FLAG),,-race=false) $(LESSON)
 
 .PHONY: hint
-hint: ## Show the lesson's next hint
+hint: $(WB) ## Show the lesson's next hint
 	$(need_lesson)
 	@$(WB) hint $(LESSON)
 
 .PHONY: status
-status: ## Where you are: every lesson passing, failing or untouched
+status: $(WB) ## Where you are: every lesson passing, failing or untouched
 	$(race_warning)
 	@$(WB) status $(if $(RACE_FLAG),,-race=false)
 
@@ -106,7 +112,7 @@ run: ## Start the lesson's program (make lesson-01 run ARGS='-addr 127.0.0.1:900
 	echo "go run ./$$cmd $(ARGS)"; go run ./$$cmd $(ARGS)
 
 .PHONY: reset
-reset: ## Put the lesson's starter code back (asks first, keeps a backup)
+reset: $(WB) ## Put the lesson's starter code back (asks first, keeps a backup)
 	$(need_lesson)
 	@$(WB) reset $(LESSON)
 
@@ -119,14 +125,14 @@ solution: ## Run the lesson's tests on the reference solution
 	@cd $(SOLUTION_DIR) && go test $(subst -failfast,,$(TEST_FLAGS)) ./...
 
 .PHONY: diff
-diff: ## Your code next to the reference (tests left out)
+diff: $(WB) ## Your code next to the reference (tests left out)
 	$(need_lesson)
 	@$(WB) diff $(LESSON)
 
 ##@ Maintain the workbook
 
 .PHONY: verify
-verify: ## Check every lesson: starter fails, solution passes (-race, 3 runs), tests match, lint, docs
+verify: $(WB) ## Check every lesson: starter fails, solution passes (-race, 3 runs), tests match, lint, docs
 	@$(WB) verify $(if $(COUNT),-count $(COUNT)) $(LESSON)
 
 .PHONY: kit
@@ -144,5 +150,13 @@ docs-serve: ## Serve the docs at http://127.0.0.1:8000, reloading on edits
 .PHONY: docs-outputs
 docs-outputs: ## Record the test output the docs show (docs/outputs/) from real runs
 	@go run $(MODULE)/tools/docs outputs $(LESSON)
+
+.PHONY: diagrams
+diagrams: ## Render docs/diagrams/*.mmd to the SVGs the pages show (needs npm and chromium)
+	@go run $(MODULE)/tools/docs diagrams
+
+.PHONY: docs-check
+docs-check: ## Check the site: strict build, recorded outputs, diagrams, every page in headless chromium
+	@go run $(MODULE)/tools/docs check
 
 # No catch-all rule: a typo such as `make tset` fails loudly.

@@ -18,6 +18,7 @@ var commands = map[string]struct {
 	"outputs":  {runOutputs, "record the test output the pages show (docs/outputs); -check: say if it is out of date"},
 	"diagrams": {runDiagrams, "render docs/diagrams/*.mmd to SVG (needs npm); -check: say if an SVG is out of date"},
 	"browse":   {runBrowse, "open every page of a built site in headless chromium and check it rendered"},
+	"check":    {runCheck, "all of the site's checks: strict build, outputs, diagrams, browser (make docs-check)"},
 }
 
 func main() {
