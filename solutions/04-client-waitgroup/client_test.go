@@ -141,6 +141,14 @@ func TestExchangeAllWaitsForEveryClient(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	sessions := sessionsFor(3)
 	results, err := exchangeAll(t, s.addr, sessions, s.status)
+	// Ask the server, not results: goroutines still running may write
+	// results at any moment, and reading it now would be a data race.
+	if n := s.connections(); n < len(sessions) {
+		t.Fatalf("ExchangeAll returned (error: %v) when only %d of its %d clients had even connected: "+
+			"Wait returned before the goroutines were done. Call wg.Add(1) before the go statement, not inside the goroutine "+
+			"(by then, Wait may have returned already), or let wg.Go do it. go vet ./... spots an Add inside a goroutine",
+			err, n, len(sessions))
+	}
 	checkResults(t, sessions, results, err)
 }
 
