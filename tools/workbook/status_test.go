@@ -27,9 +27,12 @@ func TestStatus(t *testing.T) {
 	st := openStarters(root, lessons, true)
 
 	var updates int
-	all := checkLessons(context.Background(), root, lessons, st, testOptions{timeout: 3 * time.Second}, 3, func(int, lessonStatus) { updates++ })
+	all := checkLessons(context.Background(), root, lessons, st, testOptions{timeout: 3 * time.Second}, 3, false, func(int, lessonStatus) { updates++ })
 	if updates != len(lessons) {
 		t.Errorf("%d updates for %d lessons", updates, len(lessons))
+	}
+	if r := all[2].result; r.elapsed != 0 || r.outcome != notReady {
+		t.Errorf("the untouched lesson was run: %+v", r)
 	}
 	var out syncBuffer
 	sc := plainScreen(&out)
@@ -57,6 +60,21 @@ func TestStatus(t *testing.T) {
 	}
 	if got := nextStep(sc, all[2:]); !strings.Contains(got, "make lesson-03 test") {
 		t.Errorf("next step for an untouched lesson: %q", got)
+	}
+}
+
+// TestStatusRunsUntouched: with -all an untouched lesson is run, and its
+// failure keeps the untouched label.
+func TestStatusRunsUntouched(t *testing.T) {
+	root := workbook(t, map[string][2]string{"01-untouched": {failCode, passCode}})
+	gitCommit(t, root)
+	lessons := mustLessons(t, root)
+	all := checkLessons(context.Background(), root, lessons, openStarters(root, lessons, true), testOptions{timeout: time.Minute}, 1, true, nil)
+	if r := all[0].result; r.outcome != failed || !all[0].untouched {
+		t.Errorf("got %+v, untouched %v; want a failed run, untouched", r, all[0].untouched)
+	}
+	if got := statusLine(plainScreen(&syncBuffer{}), all[0], ""); !strings.Contains(got, "untouched") {
+		t.Errorf("line %q", got)
 	}
 }
 

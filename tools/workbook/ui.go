@@ -64,12 +64,33 @@ func (s *screen) clear() {
 }
 
 // fit cuts a line to the screen's width, so that one line stays one row.
+// Colour codes take no room on the screen, so they are not counted.
 func (s *screen) fit(line string) string {
-	if utf8.RuneCountInString(line) < s.width {
-		return line
+	var b strings.Builder
+	visible := 0
+	for i := 0; i < len(line); {
+		if strings.HasPrefix(line[i:], "\033[") {
+			end := strings.IndexByte(line[i:], 'm')
+			if end < 0 {
+				break
+			}
+			b.WriteString(line[i : i+end+1])
+			i += end + 1
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if visible == s.width-2 && i+size < len(line) {
+			b.WriteString("…")
+			if s.color {
+				b.WriteString("\033[0m")
+			}
+			return b.String()
+		}
+		b.WriteRune(r)
+		visible++
+		i += size
 	}
-	r := []rune(line)
-	return string(r[:s.width-2]) + "…"
+	return b.String()
 }
 
 // bar draws a progress bar: done of total, in width cells.
