@@ -16,6 +16,7 @@ MODULE := example.com/echo-workbook
 # A target that runs it lists it as a prerequisite.
 WB := .workbook/bin/workbook
 $(WB): $(filter-out %_test.go,$(wildcard tools/workbook/*.go)) tools/workbook/go.mod tools/workbook/go.sum
+	@command -v go >/dev/null || { echo "Go is not installed, or not on your PATH: install Go 1.26 or newer from https://go.dev/dl/" >&2; exit 2; }
 	@mkdir -p $(@D)
 	@go build -o $@.$$$$ ./tools/workbook && mv -f $@.$$$$ $@
 
@@ -36,6 +37,8 @@ ifneq ($(LESSON),)
   ifeq ($(LESSON_DIR),)
     $(error there is no lesson $(LESSON); the lessons are: $(patsubst lessons/%,%,$(wildcard lessons/[0-9][0-9]-*)))
   endif
+  # The lesson after this one: the smallest number that sorts after it.
+  NEXT_LESSON := $(firstword $(foreach n,$(sort $(foreach d,$(wildcard lessons/[0-9][0-9]-*),$(firstword $(subst -, ,$(notdir $(d)))))),$(if $(filter $(LESSON),$(lastword $(sort $(LESSON) $(n)))),,$(n))))
 endif
 
 # ---- how tests run --------------------------------------------------------
@@ -56,8 +59,10 @@ endif
 # The race detector's default 1s pause at exit only slows every run down.
 export GORACE ?= atexit_sleep_ms=0
 # -failfast: one failure at a time, the first in the file being the most
-# basic. ALL=1 runs every test anyway. RUN=TestName picks tests.
-TEST_FLAGS = $(RACE_FLAG) -timeout 60s $(if $(ALL),,-failfast) $(if $(RUN),-run '$(RUN)') $(if $(V),-v)
+# basic. ALL=1 runs every test anyway. RUN=TestName picks tests. TIMEOUT
+# cuts off tests that hang (watch too), with a dump of where each goroutine waits.
+TIMEOUT ?= 60s
+TEST_FLAGS = $(RACE_FLAG) -timeout $(TIMEOUT) $(if $(ALL),,-failfast) $(if $(RUN),-run '$(RUN)') $(if $(V),-v)
 
 define need_lesson
 	@if [ -z "$(LESSON)" ]; then echo "which lesson? say: make lesson-01 $@   (or: make $@ LESSON=01)" >&2; exit 2; fi
@@ -70,11 +75,15 @@ endef
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN { FS = ":.*## " } \
-	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } \
-	  /^[a-zA-Z0-9_%-]+:.*## / { printf "  make \033[36m%-18s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@b= c= r=; if [ -t 1 ] && [ -z "$$NO_COLOR" ] && [ "$$TERM" != dumb ]; then b=$$'\033[1m' c=$$'\033[36m' r=$$'\033[0m'; fi; \
+	awk -v b="$$b" -v c="$$c" -v r="$$r" 'BEGIN { FS = ":.*## " } \
+	  /^##@/ { printf "\n%s%s%s\n", b, substr($$0, 5), r } \
+	  /^[a-zA-Z0-9_%-]+:.*## / { printf "  make %s%-18s%s %s\n", c, $$1, r, $$2 }' $(MAKEFILE_LIST)
 	@echo
-	@echo "Start here: make lesson-01 test   (the lessons: $(patsubst lessons/%,%,$(wildcard lessons/[0-9][0-9]-*)))"
+	@echo "Options: RACE=0 (no race detector)  ALL=1 (every test; every hint)  RUN=TestName  V=1  TIMEOUT=60s"
+	@echo "         HINT=1 (hints from the first)  POLL=1 (watch by polling)  YES=1 (reset without asking)"
+	@echo
+	@echo "Start here: make doctor, then make lesson-01 test   (the lessons: $(patsubst lessons/%,%,$(wildcard lessons/[0-9][0-9]-*)))"
 
 # `make lesson-03` selects lesson 03 for the other goals; alone, it tests it.
 lesson-%: ## Select a lesson for the goals after it: make lesson-03 test
@@ -85,23 +94,29 @@ test: ## Run the lesson's tests on your code (make lesson-01 test)
 	$(need_lesson)
 	$(race_warning)
 	@cd $(LESSON_DIR) && go test $(TEST_FLAGS) ./... && \
-	  echo "Lesson $(LESSON) passes. Compare with the reference: make lesson-$(LESSON) diff" || \
-	  { echo; echo "Not yet. Read the first failure above; stuck? make lesson-$(LESSON) hint"; exit 1; }
+	  { echo "Lesson $(LESSON) passes. Compare with the reference: make lesson-$(LESSON) diff"; \
+	    echo "$(if $(NEXT_LESSON),Next: make lesson-$(NEXT_LESSON) test   ($(wildcard lessons/$(NEXT_LESSON)-*)/README.md),That was the last lesson: make status shows them all.)"; } || \
+	  { echo; echo "Not yet. Read the first failure above; stuck? make lesson-$(LESSON) hint"; \
+	    echo "Re-run on every save: make lesson-$(LESSON) watch"; exit 1; }
 
 .PHONY: watch
 watch: $(WB) ## Re-run the lesson's tests on every save
 	$(need_lesson)
-	@$(WB) watch $(if $(RACE_FLAG),,-race=false) $(LESSON)
+	@$(WB) watch $(if $(RACE_FLAG),,-race=false) -timeout $(TIMEOUT) $(if $(POLL),-poll) $(LESSON)
 
 .PHONY: hint
-hint: $(WB) ## Show the lesson's next hint
+hint: $(WB) ## Show the lesson's next hint (ALL=1: all of them; HINT=1: start over)
 	$(need_lesson)
-	@$(WB) hint $(LESSON)
+	@$(WB) hint $(if $(ALL),-all) $(if $(HINT),-n $(HINT)) $(LESSON)
 
 .PHONY: status
 status: $(WB) ## Where you are: every lesson passing, failing or untouched
 	$(race_warning)
-	@$(WB) status $(if $(RACE_FLAG),,-race=false)
+	@$(WB) status $(if $(RACE_FLAG),,-race=false) $(if $(ALL),-all)
+
+.PHONY: doctor
+doctor: $(WB) ## Check this machine before the workshop: Go, race detector, tools, port 7007, modules
+	@$(WB) doctor
 
 .PHONY: run
 run: ## Start the lesson's program (make lesson-01 run ARGS='-addr 127.0.0.1:9000')
@@ -114,7 +129,7 @@ run: ## Start the lesson's program (make lesson-01 run ARGS='-addr 127.0.0.1:900
 .PHONY: reset
 reset: $(WB) ## Put the lesson's starter code back (asks first, keeps a backup)
 	$(need_lesson)
-	@$(WB) reset $(LESSON)
+	@$(WB) reset $(if $(YES),-yes) $(LESSON)
 
 ##@ Compare with the reference
 
@@ -122,7 +137,8 @@ reset: $(WB) ## Put the lesson's starter code back (asks first, keeps a backup)
 solution: ## Run the lesson's tests on the reference solution
 	$(need_lesson)
 	$(race_warning)
-	@cd $(SOLUTION_DIR) && go test $(subst -failfast,,$(TEST_FLAGS)) ./...
+	@cd $(SOLUTION_DIR) && go test $(subst -failfast,,$(TEST_FLAGS)) ./... && \
+	  echo "The reference passes lesson $(LESSON)'s tests. Your code against it: make lesson-$(LESSON) diff"
 
 .PHONY: diff
 diff: $(WB) ## Your code next to the reference (tests left out)
