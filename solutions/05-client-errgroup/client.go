@@ -13,7 +13,7 @@ import (
 
 // ExchangeAll runs one client per session, each on a connection of its own
 // to addr, at most limit of them at a time (limit < 1: no limit), and
-// returns what came back for each: results[i] for sessions[i].
+// returns the replies to each: results[i] for sessions[i].
 //
 // The first client to fail stops the others, and its error is the one
 // returned, naming the client by its index: "client 3: …". Then, and when
@@ -30,41 +30,41 @@ func ExchangeAll(ctx context.Context, addr string, sessions [][]string, limit in
 	results := make([][]string, len(sessions))
 	for i, lines := range sessions {
 		g.Go(func() error {
-			got, err := dialExchange(ctx, addr, lines)
+			replies, err := dialExchange(ctx, addr, lines)
 			if err != nil {
 				return fmt.Errorf("client %d: %w", i, err)
 			}
-			results[i] = got // only goroutine i writes results[i]: no lock needed
+			results[i] = replies // only goroutine i writes results[i]: no lock needed
 			return nil
 		})
 	}
-	// Wait returns the first error a client returned, the cause; the
-	// others failed because of it.
+	// Wait returns the first error a client returned: the cause. The
+	// others failed because of it, and their errors are dropped.
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	return results, nil
 }
 
-// dialExchange runs one session on a connection of its own, and gives up as
-// soon as ctx ends.
+// dialExchange runs one session on a connection of its own, and gives up
+// as soon as ctx ends.
 func dialExchange(ctx context.Context, addr string, lines []string) ([]string, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
 	// A context cannot interrupt a Read or a Write that is waiting;
 	// closing the connection can. So close it the moment ctx ends.
+	// (Exchange closes it anyway when it returns.)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	echoed, err := Exchange(conn, lines)
+	replies, err := Exchange(conn, lines)
 	if err != nil && ctx.Err() != nil {
-		// The connection failed because we closed it: the reason is
-		// why ctx ended, not "use of closed network connection".
+		// The connection failed because we closed it: the reason is why
+		// ctx ended, not "use of closed network connection".
 		return nil, context.Cause(ctx)
 	}
-	return echoed, err
+	return replies, err
 }

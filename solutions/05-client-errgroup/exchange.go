@@ -9,89 +9,92 @@ import (
 	"sync"
 )
 
-// This file is lesson 04's Exchange, finished: one client's conversation
-// on one connection. This lesson runs many of them (client.go); you do not
-// need to change anything here.
+// This file is lesson 04's Exchange, unchanged: one client, one connection.
+// This lesson runs many of them at once (client.go); you do not need to
+// change anything here.
 
-// Exchange sends lines to the echo server at the other end of conn, each
-// followed by "\n", then half-closes conn, and returns the lines that came
-// back, without their "\n". Sending and reading happen at the same time:
-// the server may not read more until its echo has been read.
+// Exchange sends each of lines, plus "\n", to the echo server at the other
+// end of conn, and returns the lines the server sends back, in order and
+// without their "\n". A line must not contain "\n": it would come back as two.
 //
-// On failure Exchange returns the first error, with the lines read so far,
-// and closes conn: that is what unblocks the other side. Otherwise conn
-// stays open, and the caller closes it.
+// Exchange uses conn up: it tells the server it is done sending
+// (CloseWrite, when conn can half-close), and it closes conn before it
+// returns. If anything fails, it returns the replies read so far and the
+// first error.
 func Exchange(conn net.Conn, lines []string) ([]string, error) {
+	defer conn.Close()
+
 	var (
-		wg     sync.WaitGroup
-		once   sync.Once
-		first  error
-		echoed []string
+		wg      sync.WaitGroup
+		once    sync.Once
+		first   error
+		replies []string
 	)
-	// The first goroutine to fail keeps its error and closes conn, so the
-	// other one's Read or Write returns instead of waiting for a server
-	// that will never answer.
+	// A WaitGroup only counts: unlike lesson 03's channel, it carries no
+	// errors. So the first goroutine to fail keeps its error itself, and
+	// closes conn: the other one may be blocked in a Read or a Write that
+	// would never end otherwise. Its error, which only follows from that
+	// Close, comes second and is dropped.
 	fail := func(err error) {
 		once.Do(func() {
 			first = err
 			conn.Close()
 		})
 	}
-	wg.Go(func() {
+
+	// Add before go: by the time Wait runs, the count must include both.
+	wg.Add(2)
+	go func() {
+		defer wg.Done() // deferred: every way out of the goroutine counts down
 		if err := send(conn, lines); err != nil {
 			fail(err)
 		}
-	})
-	wg.Go(func() {
+	}()
+	go func() {
+		defer wg.Done()
 		var err error
-		if echoed, err = receive(conn); err != nil {
+		if replies, err = receive(conn, len(lines)); err != nil {
 			fail(err)
 		}
-	})
+	}()
+	// Once Wait returns, everything both goroutines did happened before:
+	// reading replies and first is safe.
 	wg.Wait()
-	return echoed, first
+	return replies, first
 }
 
-// send writes each line and "\n" to conn, then half-closes it: CloseWrite
-// tells the server "nothing more is coming", and the server's close, once
-// it has echoed everything, is how receive knows the echo is complete.
+// send writes each line and a "\n" to conn, then half-closes conn.
 func send(conn net.Conn, lines []string) error {
-	w := bufio.NewWriter(conn)
-	for _, line := range lines {
-		w.WriteString(line)
-		w.WriteByte('\n')
+	for i, line := range lines {
+		if _, err := io.WriteString(conn, line+"\n"); err != nil {
+			return fmt.Errorf("sending line %d of %d: %w", i+1, len(lines), err)
+		}
 	}
-	// A bufio.Writer keeps its first error and returns it from Flush.
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("send: %w", err)
-	}
-	hc, ok := conn.(interface{ CloseWrite() error })
-	if !ok {
-		return fmt.Errorf("send: a %T cannot half-close, so the server would never learn that the lines are over", conn)
-	}
-	if err := hc.CloseWrite(); err != nil {
-		return fmt.Errorf("send: %w", err)
+	// The half-close tells the server that nothing more is coming, so it
+	// can finish its echo and close, while we keep reading. Close would
+	// tell it too, but would also cut off the echo still on its way to us.
+	// Ask for the method, not for *net.TCPConn: wrappers of a TCP
+	// connection can half-close too. Some conns cannot (net.Pipe).
+	if hc, ok := conn.(interface{ CloseWrite() error }); ok {
+		return hc.CloseWrite()
 	}
 	return nil
 }
 
-// receive reads lines from conn until the server closes it.
-func receive(conn net.Conn) ([]string, error) {
-	var lines []string
+// receive reads n lines from conn and returns them without their "\n".
+func receive(conn net.Conn, n int) ([]string, error) {
+	// One Read returns whatever part of the echo has arrived: half a line,
+	// or several lines. bufio gathers the pieces up to each "\n".
 	r := bufio.NewReader(conn)
-	for {
-		// One Read is not one line: TCP delivers bytes in pieces of any
-		// size. ReadString gathers pieces until the "\n".
+	var replies []string
+	for len(replies) < n {
 		line, err := r.ReadString('\n')
-		if err == io.EOF && line == "" {
-			return lines, nil // closed after a whole line: the echo is complete
-		}
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF // closed in the middle of a line
-		}
 		if err != nil {
-			return lines, fmt.Errorf("receive: %w", err)
+			// io.EOF too: the server hung up before it echoed every line.
+			// A line without its "\n" was cut short: it is not a reply.
+			return replies, fmt.Errorf("reading reply %d of %d: %w", len(replies)+1, n, err)
 		}
-		lines = append(lines, strings.TrimSuffix(line, "\n"))
+		replies = append(replies, strings.TrimSuffix(line, "\n"))
 	}
+	return replies, nil
 }
