@@ -16,7 +16,14 @@ import (
 // It gives up as soon as ctx is done, whether it is dialling, sending or
 // waiting for the echo, and then returns an error that wraps ctx.Err(),
 // with the lines it had read.
-func Exchange(ctx context.Context, addr string, lines []string) ([]string, error) {
+func Exchange(ctx context.Context, addr string, lines []string) (echoed []string, err error) {
+	// Once ctx is done, the dial, Read or Write that failed says only
+	// "timeout" or "closed": ctx.Err() says why.
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			err = fmt.Errorf("echo %s: %w", addr, ctx.Err())
+		}
+	}()
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -33,12 +40,8 @@ func Exchange(ctx context.Context, addr string, lines []string) ([]string, error
 	var sent sync.WaitGroup
 	var sendErr error
 	sent.Go(func() { sendErr = send(conn, lines) })
-	echoed, err := receive(conn)
+	echoed, err = receive(conn)
 	sent.Wait()
-	if ctx.Err() != nil {
-		// The failed Read or Write only saw a closed connection; ctx knows why.
-		return echoed, fmt.Errorf("echo %s: %w", addr, ctx.Err())
-	}
 	return echoed, errors.Join(err, sendErr)
 }
 
@@ -52,13 +55,7 @@ func send(conn net.Conn, lines []string) error {
 		w.WriteByte('\n')
 	}
 	// A bufio.Writer keeps its first error and returns it from Flush.
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("send: %w", err)
-	}
-	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
-		return fmt.Errorf("send: %w", err)
-	}
-	return nil
+	return errors.Join(w.Flush(), conn.(*net.TCPConn).CloseWrite())
 }
 
 // receive reads lines from conn until the server closes it.

@@ -359,6 +359,62 @@ func TestExchangeReadsWhileSending(t *testing.T) {
 	}
 }
 
+// TestExchangeReportsACutEcho: a server that hangs up in the middle of a
+// line has not echoed everything: Exchange returns the lines that did come
+// back whole, and an error that wraps io.ErrUnexpectedEOF.
+func TestExchangeReportsACutEcho(t *testing.T) {
+	checkNoLeaks(t)
+	addr := newPeer(t, func(c net.Conn) {
+		io.Copy(io.Discard, c) // every line, up to the client's CloseWrite
+		io.WriteString(c, "first\nsec")
+		c.Close()
+	})
+	lines := []string{"first", "second"}
+	got, err := callExchange(t.Context(), addr, lines).result(t)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("the server echoed %q and hung up; Exchange returned error %v, want one that wraps io.ErrUnexpectedEOF", "first\nsec", err)
+	}
+	if diff := cmp.Diff([]string{"first"}, got); diff != "" {
+		t.Fatalf("the server echoed %q and hung up; Exchange returned other lines (-want +got):\n%s", "first\nsec", diff)
+	}
+}
+
+// TestExchangeClosesItsConnection: Exchange closes the connection it
+// opened, also when ctx is never cancelled (context.Background() is
+// common). Linux only: it counts the process's open sockets.
+func TestExchangeClosesItsConnection(t *testing.T) {
+	checkNoLeaks(t)
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("this test counts open sockets in /proc/self/fd, which this system does not have")
+	}
+	addr := newPeer(t, func(c net.Conn) {
+		// Not io.Copy(c, c): on Linux it borrows pipes, open files that outlive it.
+		io.Copy(struct{ io.Writer }{c}, struct{ io.Reader }{c})
+		c.Close()
+	})
+	before := openSockets()
+	if _, err := callExchange(context.Background(), addr, []string{"bye"}).result(t); err != nil {
+		t.Fatalf("Exchange returned error %v", err)
+	}
+	var left []string
+	for deadline := time.Now().Add(patience); ; time.Sleep(10 * time.Millisecond) {
+		left = left[:0]
+		for fd, name := range openSockets() {
+			if before[fd] != name {
+				left = append(left, name)
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(left) > 0 {
+		t.Fatalf("Exchange returned, with a ctx that is never cancelled, and %d socket(s) it opened were still open %v later: "+
+			"a context.AfterFunc closes the connection only if ctx is cancelled; close it when Exchange returns, too "+
+			"(defer conn.Close())", len(left), patience)
+	}
+}
+
 // TestExchangeDoesNotDialWhenCancelled: with a ctx already cancelled,
 // Exchange fails at once, without connecting.
 func TestExchangeDoesNotDialWhenCancelled(t *testing.T) {
@@ -632,6 +688,18 @@ func expectNoneLeft(t *testing.T, before map[string]string, what string) {
 			"wait for every goroutine you start before you return. Where they are stuck:\n\n%s",
 			what, len(left), patience, strings.Join(left, "\n\n"))
 	}
+}
+
+// openSockets returns this process's open sockets, by file descriptor.
+func openSockets() map[string]string {
+	fds, _ := os.ReadDir("/proc/self/fd")
+	found := map[string]string{}
+	for _, fd := range fds {
+		if name, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(name, "socket:") {
+			found[fd.Name()] = name
+		}
+	}
+	return found
 }
 
 // captureLog collects what the package logs until the test ends. Call it
