@@ -154,10 +154,9 @@ func TestHalfClosesAfterTheLastLine(t *testing.T) {
 	checkNoLeaks(t)
 	lines := numbered(10)
 	var received []byte
-	var readErr error
 	p := tcpPeer(t, func(s net.Conn, quit <-chan struct{}) {
-		received, readErr = io.ReadAll(s) // up to the client's EOF
-		if readErr == nil {
+		var err error
+		if received, err = io.ReadAll(s); err == nil { // up to the client's EOF
 			s.Write(received)
 		}
 	})
@@ -172,11 +171,10 @@ func TestHalfClosesAfterTheLastLine(t *testing.T) {
 		return fmt.Sprintf("the server received all %d lines and was waiting for EOF, your sign that nothing more is coming, "+
 			"before it echoes. After the last line, half-close the connection: CloseWrite. %s.", len(lines), halfCloseAdvice)
 	})
-	switch {
-	case !p.client.did("CloseWrite") && readErr == nil:
-		t.Fatalf("your code closed the connection (Close, not CloseWrite) after sending; Exchange returned %d replies and the error %v. "+
+	if !p.client.did("CloseWrite") && errors.Is(x.err, net.ErrClosed) {
+		t.Fatalf("your code closed the connection (Close, not CloseWrite) after sending; Exchange returned %s and %s. "+
 			"Close also ends your own reading, so the echo still on its way has no one to go to. "+
-			"Half-close instead: CloseWrite ends only the sending side", len(x.replies), x.err)
+			"Half-close instead: CloseWrite ends only the sending side", count(len(x.replies), "reply", "replies"), errText(x.err))
 	}
 	if d := describe(lines, x); d != "" {
 		t.Fatalf("the server echoed everything once it saw EOF; %s", d)
@@ -641,15 +639,32 @@ func diffLines(sent, replies []string) string {
 	if len(d) > 20 {
 		d = append(d[:20], "\t…")
 	}
-	return fmt.Sprintf("Exchange returned %d replies for %d lines: %s. The lines sent (-) against the replies (+):\n%s",
-		len(replies), len(sent), first, strings.Join(d, "\n"))
+	return fmt.Sprintf("Exchange returned %s for %d lines: %s. The lines sent (-) against the replies (+):\n%s",
+		count(len(replies), "reply", "replies"), len(sent), first, strings.Join(d, "\n"))
+}
+
+// count says "1 reply" or "2 replies".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// errText is "no error", or "the error" and err, quoted.
+func errText(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return fmt.Sprintf("the error %q", err)
 }
 
 // describe says what went wrong when Exchange sent lines to a server that
 // echoed them all, or "" if nothing did.
 func describe(lines []string, x *call) string {
 	if x.err != nil {
-		return fmt.Sprintf("Exchange returned %d replies and the error %q; want no error.%s", len(x.replies), x.err, advice(x.err))
+		return fmt.Sprintf("Exchange returned %s and the error %q; want no error.%s",
+			count(len(x.replies), "reply", "replies"), x.err, advice(x.err))
 	}
 	return diffLines(lines, x.replies)
 }
