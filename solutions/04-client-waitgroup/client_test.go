@@ -140,14 +140,14 @@ func TestExchangeAllWaitsForEveryClient(t *testing.T) {
 	s := startServer(t, echoLines)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	sessions := sessionsFor(3)
-	results, err := exchangeAll(t, s.addr, sessions, s.status)
+	results, err := exchangeAll(t, patience, s.addr, sessions, s.status)
 	// Ask the server, not results: goroutines still running may write
 	// results at any moment, and reading it now would be a data race.
-	if n := s.connections(); n < len(sessions) {
-		t.Fatalf("ExchangeAll returned (error: %v) when only %d of its %d clients had even connected: "+
+	if n := s.connections(); err == nil && n < len(sessions) {
+		t.Fatalf("ExchangeAll returned, with no error, when only %d of its %d clients had even connected: "+
 			"Wait returned before the goroutines were done. Call wg.Add(1) before the go statement, not inside the goroutine "+
 			"(by then, Wait may have returned already), or let wg.Go do it. go vet ./... spots an Add inside a goroutine",
-			err, n, len(sessions))
+			n, len(sessions))
 	}
 	checkResults(t, sessions, results, err)
 }
@@ -158,7 +158,7 @@ func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 	checkNoLeaks(t)
 	s := startServer(t, echoLines)
 	sessions := sessionsFor(3)
-	results, err := exchangeAll(t, s.addr, sessions, s.status)
+	results, err := exchangeAll(t, patience, s.addr, sessions, s.status)
 	checkResults(t, sessions, results, err)
 	if n := s.connections(); n != len(sessions) {
 		t.Fatalf("ExchangeAll ran %d sessions over %d connections; want one connection per session", len(sessions), n)
@@ -173,7 +173,7 @@ func TestExchangeAllRunsClientsAtOnce(t *testing.T) {
 	sessions := sessionsFor(5)
 	g := newGate(sessions, false)
 	s := startServer(t, g.serve)
-	results, err := exchangeAll(t, s.addr, sessions, g.status)
+	results, err := exchangeAll(t, 2*patience, s.addr, sessions, g.status)
 	if g.expired() {
 		t.Fatal(g.status())
 	}
@@ -187,7 +187,7 @@ func TestExchangeAllKeepsResultsInOrder(t *testing.T) {
 	sessions := sessionsFor(5)
 	g := newGate(sessions, true)
 	s := startServer(t, g.serve)
-	results, err := exchangeAll(t, s.addr, sessions, g.status)
+	results, err := exchangeAll(t, 2*patience, s.addr, sessions, g.status)
 	if g.expired() {
 		t.Fatal(g.status())
 	}
@@ -204,10 +204,14 @@ func TestExchangeAllReportsEveryFailure(t *testing.T) {
 		sessions[1][0] = "client 1: please reset this connection"
 		sessions[3][0] = "client 3: please reset this connection"
 		s := startServer(t, resetOrEcho)
-		results, err := exchangeAll(t, s.addr, sessions, s.status)
+		results, err := exchangeAll(t, patience, s.addr, sessions, s.status)
 		if err == nil {
 			t.Fatalf("the server reset the connections of clients 1 and 3, and ExchangeAll returned no error: " +
 				"keep each client's error (errs[i], like results[i]) and return them, errors.Join(errs...)")
+		}
+		if len(results) != len(sessions) {
+			t.Fatalf("ExchangeAll returned %d results for %d sessions, and the error %q; "+
+				"results[i] holds what came back for sessions[i], even when other sessions failed", len(results), len(sessions), err)
 		}
 		for i := range sessions {
 			name := fmt.Sprintf("client %d", i)
@@ -228,7 +232,7 @@ func TestExchangeAllReportsEveryFailure(t *testing.T) {
 		checkNoLeaks(t)
 		sessions := sessionsFor(3)
 		// Nothing can listen on port 0: every Dial fails at once.
-		_, err := exchangeAll(t, "127.0.0.1:0", sessions, func() string { return "every Dial has failed" })
+		_, err := exchangeAll(t, patience, "127.0.0.1:0", sessions, func() string { return "every Dial has failed" })
 		if err == nil {
 			t.Fatalf("ExchangeAll to an address where no server listens returned no error: " +
 				"when Dial fails, that client's error must be returned")
@@ -251,7 +255,7 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 	if before < 0 {
 		t.Skip("cannot count this process's open files on " + runtime.GOOS)
 	}
-	results, err := exchangeAll(t, s.addr, sessions, s.status)
+	results, err := exchangeAll(t, patience, s.addr, sessions, s.status)
 	checkResults(t, sessions, results, err)
 	s.waitForHandlers(t) // the server's end of each connection is closed
 	if after := openFiles(); after > before {
@@ -273,21 +277,24 @@ var (
 // fails, saying why it is probably stuck (stuck) and where.
 func exchange(t *testing.T, conn net.Conn, lines []string, stuck func() string) (got []string, err error) {
 	t.Helper()
-	within(t, "Exchange", stuck, func() { got, err = Exchange(conn, lines) })
+	within(t, patience, "Exchange", stuck, func() { got, err = Exchange(conn, lines) })
 	return got, err
 }
 
-// exchangeAll calls ExchangeAll the same way.
-func exchangeAll(t *testing.T, addr string, sessions [][]string, stuck func() string) (results [][]string, err error) {
+// exchangeAll calls ExchangeAll the same way, and gives up after limit.
+// Against a gate, which waits patience for its clients, the limit is
+// longer: clients that run one after another are then told so by the
+// gate, with no stacks to read.
+func exchangeAll(t *testing.T, limit time.Duration, addr string, sessions [][]string, stuck func() string) (results [][]string, err error) {
 	t.Helper()
-	within(t, "ExchangeAll", stuck, func() { results, err = ExchangeAll(addr, sessions) })
+	within(t, limit, "ExchangeAll", stuck, func() { results, err = ExchangeAll(addr, sessions) })
 	return results, err
 }
 
-// within runs f and waits for it for patience at most. If f is still
+// within runs f and waits for it for limit at most. If f is still
 // running then, the test fails with the likely cause and the stacks of
 // the goroutines f left running code of this package.
-func within(t *testing.T, call string, stuck func() string, f func()) {
+func within(t *testing.T, limit time.Duration, call string, stuck func() string, f func()) {
 	t.Helper()
 	before := goroutinesInPackage()
 	done := make(chan struct{})
@@ -298,7 +305,7 @@ func within(t *testing.T, call string, stuck func() string, f func()) {
 	select {
 	case <-done:
 		return
-	case <-time.After(patience):
+	case <-time.After(limit):
 	}
 	var ids []string
 	waiting, working := 0, 0
@@ -325,7 +332,7 @@ func within(t *testing.T, call string, stuck func() string, f func()) {
 	for _, id := range ids {
 		where = append(where, stacks[id])
 	}
-	t.Fatalf("%s had not returned after %v: %s.\n\nWhere your goroutines are:\n\n%s", call, patience, why, strings.Join(where, "\n\n"))
+	t.Fatalf("%s had not returned after %v: %s.\n\nWhere your goroutines are:\n\n%s", call, limit, why, strings.Join(where, "\n\n"))
 }
 
 // checkError fails the test unless err is want, wrapped with some context.
