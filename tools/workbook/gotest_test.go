@@ -73,6 +73,23 @@ func TestRunLessonTests(t *testing.T) {
 	})
 }
 
+// TestRunLessonTestsWholeModule: the lesson's package passing is not
+// enough; its other packages and go test's vet checks count too, as in
+// make lesson-NN test.
+func TestRunLessonTestsWholeModule(t *testing.T) {
+	root := workbook(t, map[string][2]string{"01-cmd": {passCode, passCode}, "02-vet": {passCode, passCode}})
+	write(t, root, "lessons/01-cmd/cmd/add/main.go", "package main\n\nfunc main() {}\n")
+	write(t, root, "lessons/01-cmd/cmd/add/main_test.go", "package main\n\nimport \"testing\"\n\nfunc TestProgram(t *testing.T) { t.Fatal(\"the program is wrong\") }\n")
+	write(t, root, "lessons/02-vet/vet.go", "package echo\n\nimport \"fmt\"\n\n// Say prints.\nfunc Say() { fmt.Printf(\"%d\\n\", \"x\") }\n")
+	opts := testOptions{timeout: time.Minute}
+	if r := runLessonTests(context.Background(), filepath.Join(root, "lessons/01-cmd"), opts); r.outcome != failed || r.test != "TestProgram" {
+		t.Errorf("a failing test in cmd/: outcome %d, test %q (%q); want failed, TestProgram", r.outcome, r.test, r.message)
+	}
+	if r := runLessonTests(context.Background(), filepath.Join(root, "lessons/02-vet"), opts); r.outcome != broken || !strings.Contains(r.message, "Printf format %d has arg") {
+		t.Errorf("a vet error: outcome %d (%q); want broken, naming the Printf mistake", r.outcome, r.message)
+	}
+}
+
 func TestRunLessonTestsNoTestsYet(t *testing.T) {
 	root := workbook(t, map[string][2]string{"01-kit": {passCode, passCode}})
 	// Only a kit_test.go without tests, as while a lesson is being written.

@@ -110,8 +110,9 @@ func (s hintState) set(l lesson, n int) error {
 }
 
 // nextHint shows the hint after the ones already shown and remembers it;
-// once all are out, it shows the "When the test says…" part.
-func nextHint(sc *screen, root string, l lesson) error {
+// once all are out, it shows the "When the test says…" part. again says
+// how to ask for the next one ("make lesson-01 hint", "press h").
+func nextHint(sc *screen, root string, l lesson, again string) error {
 	h, err := loadHints(root, l)
 	if err != nil {
 		return err
@@ -126,11 +127,11 @@ func nextHint(sc *screen, root string, l lesson) error {
 		sc.printf("%s\n", sc.dim(fmt.Sprintf("All of them again: make lesson-%s hint ALL=1 · start over: make lesson-%s hint HINT=1", l.Num, l.Num)))
 		return nil
 	}
-	return showHint(sc, root, l, h, n)
+	return showHint(sc, root, l, h, n, again)
 }
 
 // showHint shows hint n (from 1) and remembers it as the last one shown.
-func showHint(sc *screen, root string, l lesson, h hints, n int) error {
+func showHint(sc *screen, root string, l lesson, h hints, n int, again string) error {
 	if n < 1 || n > len(h.numbered) {
 		return fmt.Errorf("lesson %s has hints 1 to %d, not %d", l.Num, len(h.numbered), n)
 	}
@@ -139,9 +140,9 @@ func showHint(sc *screen, root string, l lesson, h hints, n int) error {
 	}
 	sc.printf("%s\n\n%s\n\n", sc.bold(fmt.Sprintf("Lesson %s, hint %d of %d: %s", l.Num, n, len(h.numbered), h.numbered[n-1].title)), h.numbered[n-1].body)
 	if n < len(h.numbered) {
-		sc.printf("%s\n", sc.dim(fmt.Sprintf("Still stuck? Try a little first, then: make lesson-%s hint", l.Num)))
+		sc.printf("%s\n", sc.dim("Still stuck? Try a little first, then: "+again))
 	} else {
-		sc.printf("%s\n", sc.dim(fmt.Sprintf("That was the last hint. What the common failures mean: make lesson-%s hint", l.Num)))
+		sc.printf("%s\n", sc.dim("That was the last hint. What the common failures mean: "+again))
 	}
 	return nil
 }
@@ -179,10 +180,10 @@ func runHint(args []string) int {
 	case *n != 0:
 		var h hints
 		if h, err = loadHints(root, l); err == nil {
-			err = showHint(sc, root, l, h, *n)
+			err = showHint(sc, root, l, h, *n, "make lesson-"+l.Num+" hint")
 		}
 	default:
-		err = nextHint(sc, root, l)
+		err = nextHint(sc, root, l, "make lesson-"+l.Num+" hint")
 	}
 	if err != nil {
 		return fail("hint", err)

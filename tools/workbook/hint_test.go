@@ -29,7 +29,7 @@ func TestHintsOneAtATime(t *testing.T) {
 	l := mustLessons(t, root)[0]
 	next := func() string {
 		var out syncBuffer
-		if err := nextHint(plainScreen(&out), root, l); err != nil {
+		if err := nextHint(plainScreen(&out), root, l, "again"); err != nil {
 			t.Fatal(err)
 		}
 		return out.String()
@@ -48,13 +48,13 @@ func TestHintsOneAtATime(t *testing.T) {
 
 	h, _ := loadHints(root, l)
 	var out syncBuffer
-	if err := showHint(plainScreen(&out), root, l, h, 1); err != nil {
+	if err := showHint(plainScreen(&out), root, l, h, 1, "again"); err != nil {
 		t.Fatal(err)
 	}
 	if got := next(); !strings.Contains(got, "hint 2 of 3") {
 		t.Errorf("after starting over at hint 1, the next is:\n%s", got)
 	}
-	if err := showHint(plainScreen(&out), root, l, h, 4); err == nil {
+	if err := showHint(plainScreen(&out), root, l, h, 4, "again"); err == nil {
 		t.Error("hint 4 of 3: no error")
 	}
 
@@ -74,7 +74,7 @@ func TestHintsMissing(t *testing.T) {
 	write(t, root, "lessons/01-add/HINTS.md", "# Hints\n\nNone yet.\n")
 	l := mustLessons(t, root)[0]
 	var out syncBuffer
-	if err := nextHint(plainScreen(&out), root, l); err == nil || !strings.Contains(err.Error(), "no numbered hints") {
+	if err := nextHint(plainScreen(&out), root, l, "again"); err == nil || !strings.Contains(err.Error(), "no numbered hints") {
 		t.Errorf("HINTS.md with no numbered hint: error %v", err)
 	}
 }

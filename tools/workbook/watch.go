@@ -129,7 +129,7 @@ func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte
 			case 'h', 'H':
 				var b bytes.Buffer
 				hs := &screen{w: &b, color: sc.color, width: sc.width}
-				if err := nextHint(hs, o.root, o.lesson); err != nil {
+				if err := nextHint(hs, o.root, o.lesson, "press h"); err != nil {
 					fmt.Fprintln(&b, err)
 				}
 				st.hint = strings.TrimSpace(b.String())
@@ -217,7 +217,8 @@ func renderResult(sc *screen, o watchOptions, r testResult) {
 		lines = append(lines[:maxShownLines:maxShownLines], fmt.Sprintf("… %d more lines: make lesson-%s test", len(r.details)-maxShownLines, l.Num))
 	}
 	for _, line := range lines {
-		sc.printf("  %s\n", line)
+		// go test indents a test's output by 4; 2 is enough on its own.
+		sc.printf("  %s\n", strings.TrimPrefix(line, "    "))
 	}
 	if r.outcome == failed {
 		sc.printf("\n%s\n", sc.dim(fmt.Sprintf("Stuck? Press h, or make lesson-%s hint.", l.Num)))
