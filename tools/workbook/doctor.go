@@ -125,10 +125,11 @@ func checkRace(root string) (string, string, error) {
 	}
 	cc := install("sudo apt-get install gcc", "xcode-select --install")
 	if f[0] != "1" {
+		// The Makefile turns cgo off itself when there is no C compiler.
 		if _, err := exec.LookPath(f[1]); err != nil {
-			return "", cc + ", then: go env -u CGO_ENABLED (or RACE=0 to test without the race detector)", errors.New("cgo is off (CGO_ENABLED=0) and there is no C compiler")
+			return "", cc + " (meanwhile, the tests run without the race detector)", fmt.Errorf("no C compiler (%s), so cgo is off", f[1])
 		}
-		return "", "go env -w CGO_ENABLED=1 (or unset CGO_ENABLED in your shell)", errors.New("cgo is off (CGO_ENABLED=0)")
+		return "", "unset CGO_ENABLED in your shell, or: go env -u CGO_ENABLED", errors.New("cgo is off (CGO_ENABLED=0)")
 	}
 	path, err := exec.LookPath(f[1])
 	if err != nil {
@@ -171,13 +172,15 @@ func checkNc(root string) (string, string, error) {
 	return "", "install it to type at your server: " + install("sudo apt-get install netcat-openbsd", "it comes with macOS") + "; the tests do not need it", errors.New("not found")
 }
 
-func checkPort(root string) (string, string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:7007")
+func checkPort(root string) (string, string, error) { return checkPortAt("127.0.0.1:7007") }
+
+func checkPortAt(addr string) (string, string, error) {
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		fix := "stop what listens there (a make lesson-NN run left running? find it: " +
 			install("ss -ltnp | grep 7007", "lsof -nP -iTCP:7007 -sTCP:LISTEN") + "), or run programs on another port: make lesson-NN run ARGS='-addr 127.0.0.1:9000'"
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return "", fix, errors.New("something is already listening on 127.0.0.1:7007")
+			return "", fix, fmt.Errorf("something is already listening on %s", addr)
 		}
 		return "", fix, err
 	}

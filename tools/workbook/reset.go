@@ -146,7 +146,7 @@ func runReset(args []string) int {
 	}
 	sc.printf("Tests stay as they are. Your files are copied to %s first.\n", filepath.Join(".workbook", "backup", l.Name)+string(filepath.Separator))
 	if !*yes {
-		if !isTerminal(os.Stdin) {
+		if !isTTY(os.Stdin) {
 			return fail("reset", fmt.Errorf("reset asks before it changes your files, and there is no terminal to ask on; to go ahead anyway: make lesson-%s reset YES=1", l.Num))
 		}
 		if !confirm(os.Stdout, os.Stdin, "Go ahead?") {

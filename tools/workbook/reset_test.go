@@ -102,6 +102,32 @@ func TestResetNoStarter(t *testing.T) {
 	}
 }
 
+// TestResetRefusesWithoutTerminal: no terminal to ask on, no -yes: no
+// change, and an error that says how to go ahead.
+func TestResetRefusesWithoutTerminal(t *testing.T) {
+	root := workbook(t, map[string][2]string{"01-add": {failCode, passCode}})
+	gitCommit(t, root)
+	write(t, root, "lessons/01-add/add.go", passCode)
+	t.Chdir(root)
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	stdin := os.Stdin
+	os.Stdin = null
+	defer func() { os.Stdin = stdin }()
+	if code := runReset([]string{"01"}); code != 2 {
+		t.Errorf("reset from /dev/null returned %d, want 2", code)
+	}
+	if got := read(t, root, "lessons/01-add/add.go"); got != passCode {
+		t.Error("reset changed the files without asking")
+	}
+	if code := runReset([]string{"-yes", "01"}); code != 0 || read(t, root, "lessons/01-add/add.go") != failCode {
+		t.Errorf("reset -yes returned %d and left add.go as:\n%s", code, read(t, root, "lessons/01-add/add.go"))
+	}
+}
+
 func TestConfirm(t *testing.T) {
 	for answer, want := range map[string]bool{"y\n": true, "YES\n": true, "\n": false, "n\n": false, "": false, "yep\n": false} {
 		var out syncBuffer

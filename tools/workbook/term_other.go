@@ -18,3 +18,5 @@ func openKeys() (*os.File, func(), error) {
 }
 
 func ownProcessGroup(cmd *exec.Cmd) {}
+
+func isTTY(f *os.File) bool { return isTerminal(f) }

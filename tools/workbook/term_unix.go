@@ -75,3 +75,10 @@ func ownProcessGroup(cmd *exec.Cmd) {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
+
+// isTTY reports whether f is a terminal: unlike a character device test,
+// it says no for /dev/null.
+func isTTY(f *os.File) bool {
+	_, err := stty(f, "-g")
+	return err == nil
+}

@@ -279,7 +279,7 @@ func runWatch(args []string) int {
 		defer restore()
 		keys = make(chan byte)
 		go readKeys(ctx, tty, keys) // ends when restore closes tty
-	case !isTerminal(os.Stdin):
+	case !isTTY(os.Stdin):
 		// Not a terminal (a pipe, a script): keys come as lines, "r\n".
 		// A read of stdin cannot be interrupted; it ends with the process.
 		keys = make(chan byte)
