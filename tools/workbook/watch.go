@@ -37,19 +37,31 @@ type watchState struct {
 	running string      // why a run is under way; "" when none is
 	result  *testResult // the last complete run
 	hint    string      // the last hint asked for, rendered
-	keys    bool        // keys can be read
+	keys    string      // how to press keys, if keys can be read
 }
+
+// What changed on the screen: a terminal redraws it all, plain output
+// prints only the new part.
+type redraw int
+
+const (
+	runStarted redraw = iota
+	resultIn
+	hintShown
+	noteShown
+)
 
 const maxShownLines = 40 // of a failure's output, so the message stays on screen
 
-// watchLoop runs until ctx ends or q is pressed. keys may be nil.
-func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte) {
+// watchLoop runs until ctx ends or q is pressed. keys may be nil; legend
+// says how to use them.
+func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte, legend string) {
 	dir := filepath.Join(o.root, o.lesson.Dir)
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	changes := watch(ctx, dir, o.cfg, o.newSource)
 
-	st := watchState{mode: "file events", keys: keys != nil}
+	st := watchState{mode: "file events", keys: legend}
 	if o.cfg.poll || o.newSource == nil {
 		st.mode = "polling"
 	}
@@ -76,7 +88,7 @@ func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte
 		runID++
 		id := runID
 		st.running = why
-		renderWatch(sc, o, st, true)
+		renderWatch(sc, o, st, runStarted)
 		opts := o.test
 		opts.fresh = fresh
 		wg.Go(func() {
@@ -100,7 +112,7 @@ func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte
 				st.note, st.mode = c.note, "polling"
 			}
 			if c.note != "" && len(c.files) == 0 {
-				renderWatch(sc, o, st, false)
+				renderWatch(sc, o, st, noteShown)
 				continue
 			}
 			start(changedWhat(c.files), false)
@@ -113,10 +125,10 @@ func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte
 			if res.outcome == passed {
 				st.hint = ""
 			}
-			renderWatch(sc, o, st, false)
+			renderWatch(sc, o, st, resultIn)
 		case k, ok := <-keys:
 			if !ok {
-				keys, st.keys = nil, false
+				keys, st.keys = nil, ""
 				continue
 			}
 			switch k {
@@ -133,7 +145,7 @@ func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte
 					fmt.Fprintln(&b, err)
 				}
 				st.hint = strings.TrimSpace(b.String())
-				renderWatch(sc, o, st, false)
+				renderWatch(sc, o, st, hintShown)
 			}
 		}
 	}
@@ -152,12 +164,21 @@ func changedWhat(files []string) string {
 }
 
 // renderWatch draws the screen. On a terminal it redraws all of it; in
-// plain output it appends only what is new (starting is one line).
-func renderWatch(sc *screen, o watchOptions, st watchState, starting bool) {
+// plain output it appends only what is new.
+func renderWatch(sc *screen, o watchOptions, st watchState, what redraw) {
 	l := o.lesson
-	if !sc.color && starting {
-		sc.printf("\n%s running lesson %s's tests (%s) at %s\n", "•", l.Num, st.running, time.Now().Format("15:04:05"))
-		return
+	if !sc.color {
+		switch what {
+		case runStarted:
+			sc.printf("\n• running lesson %s's tests (%s) at %s\n", l.Num, st.running, time.Now().Format("15:04:05"))
+			return
+		case hintShown:
+			sc.printf("\n%s\n", st.hint)
+			return
+		case noteShown:
+			sc.printf("\n%s\n", st.note)
+			return
+		}
 	}
 	sc.clear()
 	sc.printf("%s %s\n", sc.bold("Lesson "+l.Num+": "+strings.TrimPrefix(l.Name, l.Num+"-")), sc.dim("· watching "+l.Dir+" ("+st.mode+")"))
@@ -178,8 +199,8 @@ func renderWatch(sc *screen, o watchOptions, st watchState, starting bool) {
 		sc.printf("\n%s\n", st.hint)
 	}
 	sc.printf("\n")
-	if st.keys {
-		sc.printf("%s\n", sc.dim("[h] next hint   [r] run again   [q] quit"))
+	if st.keys != "" {
+		sc.printf("%s\n", sc.dim(st.keys))
 	} else {
 		sc.printf("%s\n", sc.dim("Ctrl-C stops watching"))
 	}
@@ -273,22 +294,23 @@ func runWatch(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	var keys chan byte
+	legend := ""
 	tty, restore, err := openKeys()
 	switch {
 	case err == nil:
 		defer restore()
-		keys = make(chan byte)
+		keys, legend = make(chan byte), "[h] next hint   [r] run again   [q] quit"
 		go readKeys(ctx, tty, keys) // ends when restore closes tty
 	case !isTTY(os.Stdin):
 		// Not a terminal (a pipe, a script): keys come as lines, "r\n".
 		// A read of stdin cannot be interrupted; it ends with the process.
-		keys = make(chan byte)
+		keys, legend = make(chan byte), "h, r or q, then Enter: next hint, run again, quit"
 		go readKeys(ctx, os.Stdin, keys)
 	}
 	var in <-chan byte
 	if keys != nil {
 		in = keys
 	}
-	watchLoop(ctx, newScreen(os.Stdout), o, in)
+	watchLoop(ctx, newScreen(os.Stdout), o, in, legend)
 	return 0
 }

@@ -22,7 +22,7 @@ func watching(t *testing.T, cfg watchConfig, newSource func() (*eventSource, err
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
-		watchLoop(ctx, plainScreen(out), o, keys)
+		watchLoop(ctx, plainScreen(out), o, keys, "h, r or q")
 	}()
 	stop = func() {
 		cancel()
