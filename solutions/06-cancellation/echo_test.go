@@ -588,7 +588,7 @@ func (s *server) connect(t *testing.T) *net.TCPConn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", s.l.Addr().String(), patience)
 	if err != nil {
-		s.fatalf(t, "dial %s: %v", s.l.Addr(), err)
+		s.fatalf(t, "%v", err)
 	}
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(patience))
