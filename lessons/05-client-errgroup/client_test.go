@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -55,6 +56,32 @@ func TestEchoesEverySession(t *testing.T) {
 	}
 }
 
+// TestClosesEveryConnection: when ExchangeAll returns, no connection it
+// opened is still open.
+func TestClosesEveryConnection(t *testing.T) {
+	checkNoLeaks(t)
+	if openFiles() < 0 {
+		t.Skip("this system does not list a process's open files in /dev/fd, so the test cannot count connections")
+	}
+	s := serve(t, (*serverConn).echo)
+	r := s.start(context.Background(), sessionsOf(3, 2), 3)
+	r.wait(t, "the server echoed every line and closed every connection, so every client should be done")
+	if r.err != nil {
+		t.Fatalf("ExchangeAll(3 sessions, limit 3) returned the error %q; every session should succeed", r.err)
+	}
+	for deadline := time.Now().Add(patience); ; time.Sleep(5 * time.Millisecond) {
+		n := s.clientConns()
+		if n <= 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ExchangeAll returned, and %v later %d of its connections were still open: "+
+				"every connection must be closed when its client is done. Exchange closes the one it is given; "+
+				"a connection you return without giving it to Exchange, you close", patience, n)
+		}
+	}
+}
+
 // TestReturnsTheFailure: when a client fails, ExchangeAll says so: its
 // error names the client and keeps the cause (errors.Is finds it).
 func TestReturnsTheFailure(t *testing.T) {
@@ -68,7 +95,7 @@ func TestReturnsTheFailure(t *testing.T) {
 	})
 	r := s.start(context.Background(), sessionsOf(4, 3), 4)
 	r.wait(t, "the server reset client 2's connection, and echoed the others")
-	checkFailure(t, r, "the server reset client 2's connection", syscall.ECONNRESET, 2)
+	checkReset(t, r, 2)
 }
 
 // TestReturnsDialErrors: a client that cannot connect is a failure too.
@@ -115,7 +142,7 @@ func TestFailureReleasesBlockedClients(t *testing.T) {
 	r.wait(t, "client 2 failed, and the other clients are still blocked reading an echo the server will never send. "+
 		"Cancelling a context does not unblock a Read: close each connection once the group's context is done "+
 		"(context.AfterFunc), and check that the ctx your clients use is the one errgroup.WithContext returned")
-	checkFailure(t, r, "the server reset client 2's connection", syscall.ECONNRESET, 2)
+	checkReset(t, r, 2)
 }
 
 // TestLimitsOpenConnections: never more than limit connections are open at
@@ -180,11 +207,11 @@ func TestCancelStopsEverything(t *testing.T) {
 	case r.err == nil:
 		t.Fatalf("ExchangeAll returned no error, though ctx was cancelled before any echo came back")
 	case errors.Is(r.err, context.Canceled):
-		t.Fatalf("ctx was cancelled because %q, and ExchangeAll returned %q; want an error that says why "+
-			"(errors.Is(err, the cause)): ctx.Err() only says that ctx ended, context.Cause(ctx) says why", errShutdown, r.err)
+		t.Fatalf("ctx was cancelled with the cause %q, and ExchangeAll returned %q; want an error that gives that cause "+
+			"(errors.Is finds it): ctx.Err() only says that ctx ended, context.Cause(ctx) says why", errShutdown, r.err)
 	case !errors.Is(r.err, errShutdown):
-		t.Fatalf("ctx was cancelled because %q, and ExchangeAll returned %q; want an error that says why "+
-			"(errors.Is(err, the cause)). A connection you closed because ctx ended fails with "+
+		t.Fatalf("ctx was cancelled with the cause %q, and ExchangeAll returned %q; want an error that gives that cause "+
+			"(errors.Is finds it). A connection you closed because ctx ended fails with "+
 			"\"use of closed network connection\", a consequence: once ctx is done, return context.Cause(ctx) instead", errShutdown, r.err)
 	case r.results != nil:
 		t.Fatalf("ctx was cancelled, and ExchangeAll returned an error and %d results; "+
@@ -197,10 +224,12 @@ func TestCancelStopsEverything(t *testing.T) {
 	}
 }
 
-// checkFailure checks the error ExchangeAll returned after what happened
-// to client n, and that it returned no results.
-func checkFailure(t *testing.T, r *run, what string, cause error, n int) {
+// checkReset checks what ExchangeAll returned after the server reset
+// client n's connection.
+func checkReset(t *testing.T, r *run, n int) {
 	t.Helper()
+	const cause = syscall.ECONNRESET
+	what := fmt.Sprintf("the server reset client %d's connection", n)
 	switch {
 	case r.err == nil:
 		t.Fatalf("%s, yet ExchangeAll returned no error (and %d results): "+
@@ -210,8 +239,8 @@ func checkFailure(t *testing.T, r *run, what string, cause error, n int) {
 		t.Fatalf("%s, and ExchangeAll returned %q: that is the group's context, cancelled because client %d failed, "+
 			"not why it failed. Return the error g.Wait returns: the first error a client returned", what, r.err, n)
 	case !errors.Is(r.err, cause):
-		t.Fatalf("%s, and ExchangeAll returned %q, which hides the cause: want errors.Is(err, %v). "+
-			"Wrap errors with %%w, not %%v, and return the failed client's own error, not one it caused", what, r.err, cause)
+		t.Fatalf("%s, and ExchangeAll returned %q, which hides the cause: want errors.Is(err, syscall.ECONNRESET). "+
+			"Wrap errors with %%w, not %%v, and return the failed client's own error, not one it caused", what, r.err)
 	case !strings.Contains(r.err.Error(), fmt.Sprintf("client %d:", n)):
 		t.Fatalf("%s, and ExchangeAll returned %q, which does not say which client failed; "+
 			"want \"client %d: …\" (sessions[%d] is client %d)", what, r.err, n, n, n)
@@ -311,8 +340,10 @@ type server struct {
 	handlers sync.WaitGroup
 
 	mu            sync.Mutex
+	open          int      // connections open on the server's side
 	held, maxHeld int      // connections whose echo is held back: now, and the most at once
 	accepted      []string // each connection's client address, in order
+	files         int      // files the process had open before ExchangeAll started
 }
 
 // A serverConn is one accepted connection, with what its client sent.
@@ -340,6 +371,7 @@ func serve(t *testing.T, plan func(*serverConn)) *server {
 				return // the test is over
 			}
 			s.mu.Lock()
+			s.open++
 			s.accepted = append(s.accepted, conn.RemoteAddr().String())
 			s.mu.Unlock()
 			s.handlers.Go(func() { s.handle(conn) })
@@ -354,7 +386,12 @@ func serve(t *testing.T, plan func(*serverConn)) *server {
 }
 
 func (s *server) handle(conn net.Conn) {
-	defer conn.Close()
+	defer func() {
+		s.mu.Lock()
+		conn.Close()
+		s.open--
+		s.mu.Unlock()
+	}()
 	conn.SetDeadline(time.Now().Add(patience))
 	c := &serverConn{Conn: conn, s: s, client: -1}
 	sc := bufio.NewScanner(conn)
@@ -372,6 +409,9 @@ func (s *server) handle(conn net.Conn) {
 
 // start runs ExchangeAll against the server.
 func (s *server) start(ctx context.Context, sessions [][]string, limit int) *run {
+	s.mu.Lock()
+	s.files = openFiles()
+	s.mu.Unlock()
 	return exchangeAll(ctx, s.addr, sessions, limit)
 }
 
@@ -459,4 +499,27 @@ func (s *server) connections(t *testing.T) int {
 	}
 	t.Fatalf("the server did not accept the test's own connection within %v", patience)
 	return 0
+}
+
+// clientConns counts the connections open on the client's side: the files
+// the process has open now, less those it had before ExchangeAll started,
+// less the server's. It returns -1 where it cannot count.
+func (s *server) clientConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	files := openFiles()
+	if files < 0 || s.files < 0 {
+		return -1
+	}
+	return files - s.files - s.open
+}
+
+// openFiles counts the files this process has open, sockets included, or
+// returns -1 if the system does not list them in /dev/fd (Linux and macOS do).
+func openFiles() int {
+	fds, err := os.ReadDir("/dev/fd")
+	if err != nil {
+		return -1
+	}
+	return len(fds)
 }
