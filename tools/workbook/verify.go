@@ -29,8 +29,11 @@ const (
 	staticcheck = "honnef.co/go/tools/cmd/staticcheck@v0.8.2" // pinned: new checks must not turn a green workbook red
 	modulePath  = "example.com/echo-workbook"
 
-	starterFirstFailure = 3 * time.Second  // a learner sees why within this long
-	starterWhole        = 15 * time.Second // and no test waits out a timeout
+	// A starter's tests must fail soon after they start (the target is 3s;
+	// the limit leaves room for a loaded machine) and must not wait out a
+	// timeout. Both clocks start when the test binary does, after the build.
+	starterFirstFailure = 5 * time.Second
+	starterWhole        = 15 * time.Second
 )
 
 // report gathers what verify found: a line per check, and the violations.
@@ -293,7 +296,7 @@ func runTests(root, dir string, args []string) testRun {
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	cmd.Stderr = new(bytes.Buffer)
 	stdout, _ := cmd.StdoutPipe()
-	start := time.Now()
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		run.buildFailed, run.output = true, err.Error()
 		return run
@@ -308,12 +311,15 @@ func runTests(root, dir string, args []string) testRun {
 			continue
 		}
 		out.WriteString(ev.Output)
+		if ev.Action == "start" && started.IsZero() {
+			started = time.Now() // the test binary runs: the build is over
+		}
 		switch {
 		case ev.Action == "build-fail":
 			run.buildFailed = true
 		case ev.Action == "fail" && ev.Test != "" && !seen[ev.Test]:
 			if len(run.failed) == 0 {
-				run.firstFailure = time.Since(start)
+				run.firstFailure = time.Since(started)
 			}
 			seen[ev.Test] = true
 			run.failed = append(run.failed, ev.Test)
@@ -326,7 +332,7 @@ func runTests(root, dir string, args []string) testRun {
 		}
 	}
 	err := cmd.Wait()
-	run.wall = time.Since(start)
+	run.wall = time.Since(started)
 	out.WriteString(cmd.Stderr.(*bytes.Buffer).String())
 	run.output = out.String()
 	if err != nil && len(run.failed) == 0 && run.panicked == "" {
