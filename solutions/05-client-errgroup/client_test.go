@@ -15,6 +15,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -319,14 +320,29 @@ func (r *run) wait(t *testing.T, format string, args ...any) {
 	select {
 	case <-r.done:
 	case <-time.After(patience):
-		var stacks []string
-		for _, s := range goroutinesInPackage() {
-			stacks = append(stacks, s)
-		}
-		slices.Sort(stacks)
 		t.Fatalf("ExchangeAll had not returned after %v: %s.\nWhere your code waits:\n\n%s",
-			patience, fmt.Sprintf(format, args...), strings.Join(stacks, "\n\n"))
+			patience, fmt.Sprintf(format, args...), waiting())
 	}
+}
+
+// waiting shows where the goroutines running the package's code are, each
+// place once: "goroutines 7, 9 [IO wait]:", then the stack.
+func waiting() string {
+	ids := map[string][]int{} // goroutine ids by "[state]:\nstack"
+	for id, stack := range goroutinesInPackage() {
+		_, where, _ := strings.Cut(stack, " [")
+		n, _ := strconv.Atoi(id)
+		ids[where] = append(ids[where], n)
+	}
+	var places []string
+	for where, ns := range ids {
+		slices.Sort(ns)
+		list := strings.Trim(fmt.Sprint(ns), "[]")
+		word := map[bool]string{true: "goroutine", false: "goroutines"}[len(ns) == 1]
+		places = append(places, fmt.Sprintf("%s %s [%s", word, strings.ReplaceAll(list, " ", ", "), where))
+	}
+	slices.Sort(places)
+	return strings.Join(places, "\n\n")
 }
 
 // A server is the echo server the tests play. For each connection, it
