@@ -58,7 +58,6 @@ const maxShownLines = 40 // of a failure's output, so the message stays on scree
 func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte, legend string) {
 	dir := filepath.Join(o.root, o.lesson.Dir)
 	ctx, stop := context.WithCancel(ctx)
-	defer stop()
 	changes := watch(ctx, dir, o.cfg, o.newSource)
 
 	st := watchState{mode: "file events", keys: legend}
@@ -80,6 +79,9 @@ func watchLoop(ctx context.Context, sc *screen, o watchOptions, keys <-chan byte
 	defer func() {
 		cancelRun()
 		wg.Wait()
+		stop()
+		for range changes { // the watcher closes it when it has stopped
+		}
 	}()
 	start := func(why string, fresh bool) {
 		cancelRun() // a newer save makes the running tests moot
@@ -228,8 +230,12 @@ func renderResult(sc *screen, o watchOptions, r testResult) {
 		sc.printf("%s %s\n  %s\n\n", sc.yellow("✗ "+orWord(r.test, "A test")+" hangs."), took, r.message)
 	default:
 		ok := ""
-		if r.passed > 0 {
-			ok = fmt.Sprintf(" (%d test(s) before it pass)", r.passed)
+		switch r.passed {
+		case 0:
+		case 1:
+			ok = " (1 test passed before it)"
+		default:
+			ok = fmt.Sprintf(" (%d tests passed before it)", r.passed)
 		}
 		sc.printf("%s%s %s\n\n", sc.red("✗ "+orWord(r.test, "The tests fail")), ok, took)
 	}
