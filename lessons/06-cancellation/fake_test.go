@@ -102,7 +102,7 @@ func (l *fakeListener) Accept() (net.Conn, error) {
 	} else {
 		l.last, l.again = now, 0
 	}
-	spinning, fail, onAccept := l.again >= 100, l.fail, l.onAccept
+	spinning, fail := l.again >= 100, l.fail
 	l.mu.Unlock()
 	select {
 	case <-l.closed:
@@ -121,6 +121,10 @@ func (l *fakeListener) Accept() (net.Conn, error) {
 	}
 	select {
 	case c := <-l.conns:
+		// Read only now: the test may set it while Accept waits.
+		l.mu.Lock()
+		onAccept := l.onAccept
+		l.mu.Unlock()
 		if onAccept != nil {
 			onAccept()
 		}

@@ -55,9 +55,11 @@ func TestServeStopsWhenCancelled(t *testing.T) {
 	checkNoLeaks(t)
 	l := &watchedListener{Listener: listen(t), closed: make(chan struct{})}
 	s := start(t, l)
-	s.expectEcho(t, s.connect(t), "hello\n")
+	if got, err := sendAll(s.connect(t), []byte("hello\n")); string(got) != "hello\n" || err != nil {
+		s.fatalf(t, "sent %q then CloseWrite, got back %q and %s", "hello\n", got, explain(err))
+	}
 
-	s.cancel()
+	s.cancel() // the client has left: no handler is running
 	select {
 	case <-s.done:
 	case <-time.After(patience):
@@ -95,7 +97,11 @@ func TestCancelDisconnectsClients(t *testing.T) {
 	s.expectEcho(t, b, "I am B, quiet too\n")
 
 	s.cancel()
-	for name, c := range map[string]*net.TCPConn{"A": a, "B": b} {
+	for _, client := range []struct {
+		name string
+		c    *net.TCPConn
+	}{{"A", a}, {"B", b}} {
+		name, c := client.name, client.c
 		c.SetReadDeadline(time.Now().Add(patience))
 		n, err := c.Read(make([]byte, 64))
 		switch {

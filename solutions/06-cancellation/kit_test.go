@@ -115,7 +115,10 @@ func goroutinesInPackage() map[string]string {
 			mine := filepath.Dir(file) == dir && !strings.HasSuffix(file, "_test.go")
 			ours = ours || mine
 			if mine || i == 1 {
-				fn, _, _ := strings.Cut(lines[i], "(")
+				fn := lines[i]
+				if j := strings.LastIndex(fn, "("); j > 0 {
+					fn = fn[:j] // drop the arguments, keep net.(*pipe).read whole
+				}
 				at, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " ")
 				short = append(short, "    "+fn+"  "+at)
 			} else if short[len(short)-1] != "    …" {
