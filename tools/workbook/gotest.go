@@ -59,7 +59,7 @@ type testResult struct {
 
 const (
 	maxLineBytes = 1 << 20 // a test printing one endless line cannot eat the memory
-	maxTestLines = 300     // lines of output kept per test
+	maxTestLines = 300     // lines of output kept per test: its first and last
 	maxDumpLines = 20000   // lines of goroutine dump kept after a timeout
 )
 
@@ -149,7 +149,7 @@ type event struct {
 }
 
 type testParser struct {
-	output    map[string][]string // by test; "" is output outside any test
+	output    map[string]*lineBuf // by test; "" is output outside any test
 	firstFail string
 	passed    int
 	build     []string
@@ -159,7 +159,40 @@ type testParser struct {
 	dump      []string // the goroutine dump after the timeout
 }
 
-func newTestParser() *testParser { return &testParser{output: map[string][]string{}} }
+func newTestParser() *testParser { return &testParser{output: map[string]*lineBuf{}} }
+
+// lineBuf keeps the first and the last lines of a test's output: a test
+// that logs in a loop reports its failure at the end, t.Fatal last.
+type lineBuf struct {
+	head, tail []string
+	next       int // where the tail ring writes next
+	cut        int // lines dropped in between
+}
+
+func (b *lineBuf) add(line string) {
+	const headN = maxTestLines / 3
+	switch tailN := maxTestLines - headN; {
+	case len(b.head) < headN:
+		b.head = append(b.head, line)
+	case len(b.tail) < tailN:
+		b.tail = append(b.tail, line)
+	default:
+		b.tail[b.next] = line
+		b.next = (b.next + 1) % tailN
+		b.cut++
+	}
+}
+
+func (b *lineBuf) lines() []string {
+	if b == nil {
+		return nil
+	}
+	out := append([]string(nil), b.head...)
+	if b.cut > 0 {
+		out = append(out, fmt.Sprintf("… (%d lines cut)", b.cut))
+	}
+	return append(append(out, b.tail[b.next:]...), b.tail[:b.next]...)
+}
 
 func (p *testParser) line(b []byte) {
 	var ev event
@@ -185,8 +218,11 @@ func (p *testParser) line(b []byte) {
 		case strings.Contains(line, "[setup failed]"):
 			p.setupFail = true
 		}
-		if out := p.output[ev.Test]; len(out) < maxTestLines && p.timeout == "" {
-			p.output[ev.Test] = append(out, line)
+		if p.timeout == "" {
+			if p.output[ev.Test] == nil {
+				p.output[ev.Test] = &lineBuf{}
+			}
+			p.output[ev.Test].add(line)
 		}
 	case "fail":
 		if ev.Test != "" && p.firstFail == "" {
@@ -221,15 +257,14 @@ func (p *testParser) result(dir string, opts testOptions, runErr error, stderr s
 		res.message = "does not build: " + firstOr(res.details, "go test could not build it")
 	case p.firstFail != "":
 		res.outcome, res.test = failed, p.firstFail
-		res.details = dropLines(p.output[p.firstFail], isFrameworkLine)
-		res.message = firstOr(messageLines(res.details), "failed")
+		res.message, res.details = failureReport(dropLines(p.output[p.firstFail].lines(), isFrameworkLine))
 	case runErr != nil:
 		// go test failed, yet no test did: the test binary died outside a
 		// test (a panic in init, os.Exit in TestMain), or go itself gave up.
-		out := dropLines(p.output[""], isFrameworkLine)
+		out := dropLines(p.output[""].lines(), isFrameworkLine)
 		if len(out) > 0 {
-			res.outcome, res.details = failed, out
-			res.message = firstOr(messageLines(out), "failed")
+			res.outcome = failed
+			res.message, res.details = failureReport(out)
 		} else {
 			res.outcome = broken
 			res.details = nonEmpty(strings.Split(stderr, "\n"))
@@ -250,17 +285,53 @@ var frameworkLine = regexp.MustCompile(`^(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PA
 
 func isFrameworkLine(line string) bool { return frameworkLine.MatchString(strings.TrimSpace(line)) }
 
-// messageLines are the lines worth a headline: not blank, not a rule such
-// as the race detector's "=====".
-func messageLines(lines []string) []string {
-	var out []string
+// testReport matches what t.Error and t.Fatal print: "    echo_test.go:26: …".
+var testReport = regexp.MustCompile(`^    \S+\.go:\d+: `)
+
+// failureReport picks a failed test's headline, and orders its output so
+// that the test's own report comes first: a server that logs in a loop
+// must not push the one line that says what is wrong off the screen. The
+// rest (log lines, a race report) follows, cut to 30 lines.
+func failureReport(lines []string) (headline string, details []string) {
+	var report, rest []string
+	inReport := false
 	for _, l := range lines {
-		l = strings.TrimSpace(l)
-		if strings.Trim(l, "=") != "" {
-			out = append(out, l)
+		switch {
+		case testReport.MatchString(l):
+			inReport = true
+			report = append(report, l)
+		case inReport && strings.HasPrefix(l, "        "): // the report's next lines
+			report = append(report, l)
+		default:
+			inReport = false
+			if strings.Trim(strings.TrimSpace(l), "=") != "" { // not blank, not the race detector's rules
+				rest = append(rest, l)
+			}
 		}
 	}
-	return out
+	switch {
+	case len(report) > 0:
+		headline = strings.TrimSpace(report[0])
+	default:
+		headline = firstOr(rest, "failed")
+		for _, l := range rest {
+			if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") || l == "WARNING: DATA RACE" {
+				headline = l
+				break
+			}
+		}
+	}
+	details = report
+	if len(rest) > 0 {
+		if len(report) > 0 {
+			details = append(details, "", "Output while it ran:")
+		}
+		if len(rest) > 30 {
+			rest = append(rest[:30:30], fmt.Sprintf("… %d more lines", len(rest)-30))
+		}
+		details = append(details, rest...)
+	}
+	return headline, details
 }
 
 // runningTest finds the hung test in a timeout's "running tests:" list.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,59 @@ func TestWaitingGoroutines(t *testing.T) {
 	want := "a goroutine waits (chan receive) at echo.go:12, in Serve"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("got %q, want [%q]", got, want)
+	}
+}
+
+func TestFailureReport(t *testing.T) {
+	logs := make([]string, 50)
+	for i := range logs {
+		logs[i] = "2026/11/24 12:00:00 echo: accept: too many open files; retrying"
+	}
+	cases := []struct {
+		name     string
+		lines    []string
+		headline string
+		first    string // details[0]
+	}{
+		{"logs before the report",
+			append(logs, "    echo_test.go:40: Accept failed 60 times in 0.5s: does accept pause?", "        more of the message"),
+			"echo_test.go:40: Accept failed 60 times in 0.5s: does accept pause?", "    echo_test.go:40: Accept failed 60 times in 0.5s: does accept pause?"},
+		{"panic", []string{"panic: runtime error: index out of range [recovered]", "", "goroutine 7 [running]:"},
+			"panic: runtime error: index out of range [recovered]", "panic: runtime error: index out of range [recovered]"},
+		{"race", []string{"==================", "WARNING: DATA RACE", "Write at 0x00c000 by goroutine 8:", "==================", "    testing.go:1617: race detected during execution of test"},
+			"testing.go:1617: race detected during execution of test", "    testing.go:1617: race detected during execution of test"},
+	}
+	for _, c := range cases {
+		headline, details := failureReport(c.lines)
+		if headline != c.headline || len(details) == 0 || details[0] != c.first {
+			t.Errorf("%s: headline %q, details %q…; want %q, starting %q", c.name, headline, details[:min(len(details), 2)], c.headline, c.first)
+		}
+		if len(details) > 40 {
+			t.Errorf("%s: %d lines of details, want the log cut to 30", c.name, len(details))
+		}
+	}
+	_, details := failureReport(cases[2].lines)
+	if strings.Join(details, "\n") != "    testing.go:1617: race detected during execution of test\n\nOutput while it ran:\nWARNING: DATA RACE\nWrite at 0x00c000 by goroutine 8:" {
+		t.Errorf("race details:\n%s", strings.Join(details, "\n"))
+	}
+}
+
+func TestLineBuf(t *testing.T) {
+	var b lineBuf
+	for i := range 1000 {
+		b.add(strconv.Itoa(i))
+	}
+	got := b.lines()
+	if len(got) != maxTestLines+1 || got[0] != "0" || got[len(got)-1] != "999" || got[maxTestLines/3] != "… (700 lines cut)" {
+		t.Errorf("%d lines: first %q, last %q, cut note %q", len(got), got[0], got[len(got)-1], got[maxTestLines/3])
+	}
+	for i := 1; i < len(got)-1; i++ {
+		if i != maxTestLines/3 && i != maxTestLines/3+1 && got[i] != "" && got[i+1] != "" {
+			a, _ := strconv.Atoi(got[i])
+			c, err := strconv.Atoi(got[i+1])
+			if err == nil && c != a+1 {
+				t.Fatalf("lines out of order at %d: %q then %q", i, got[i], got[i+1])
+			}
+		}
 	}
 }
