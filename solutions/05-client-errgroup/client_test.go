@@ -144,6 +144,7 @@ func TestFailureReleasesBlockedClients(t *testing.T) {
 		"Cancelling a context does not unblock a Read: close each connection once the group's context is done "+
 		"(context.AfterFunc), and check that the ctx your clients use is the one errgroup.WithContext returned")
 	checkReset(t, r, 2)
+	r.checkAllDone(t, s)
 }
 
 // TestLimitsOpenConnections: never more than limit connections are open at
@@ -218,6 +219,7 @@ func TestCancelStopsEverything(t *testing.T) {
 		t.Fatalf("ctx was cancelled, and ExchangeAll returned an error and %d results; "+
 			"on failure return nil results: some sessions never finished", len(r.results))
 	}
+	r.checkAllDone(t, s)
 	if n := s.connections(t); n > 2 {
 		t.Fatalf("ctx was cancelled while clients 0 and 1 ran, and yet %d clients connected in all; want 2: "+
 			"clients 2 and 3 were waiting for a free slot, and a cancelled group must start no new connection. "+
@@ -302,10 +304,11 @@ type run struct {
 	done    chan struct{} // closed when ExchangeAll has returned
 	results [][]string
 	err     error
+	before  map[string]string // the package's goroutines before it started
 }
 
 func exchangeAll(ctx context.Context, addr string, sessions [][]string, limit int) *run {
-	r := &run{done: make(chan struct{})}
+	r := &run{done: make(chan struct{}), before: goroutinesInPackage()}
 	go func() {
 		defer close(r.done)
 		r.results, r.err = ExchangeAll(ctx, addr, sessions, limit)
@@ -322,6 +325,37 @@ func (r *run) wait(t *testing.T, format string, args ...any) {
 	case <-time.After(patience):
 		t.Fatalf("ExchangeAll had not returned after %v: %s.\nWhere your code waits:\n\n%s",
 			patience, fmt.Sprintf(format, args...), waiting())
+	}
+}
+
+// checkAllDone fails the test if, once ExchangeAll has returned, a
+// goroutine it started is still running, or a connection it opened is
+// still open, though the server holds the connections open: returning is
+// not enough, the clients must have been stopped.
+func (r *run) checkAllDone(t *testing.T, s *server) {
+	t.Helper()
+	for deadline := time.Now().Add(patience); ; time.Sleep(5 * time.Millisecond) {
+		left := 0
+		for id := range goroutinesInPackage() {
+			if _, old := r.before[id]; !old {
+				left++
+			}
+		}
+		conns := s.clientConns()
+		if left == 0 && conns <= 0 {
+			return
+		}
+		if time.Now().Before(deadline) {
+			continue
+		}
+		if left > 0 {
+			t.Fatalf("ExchangeAll returned, but %v later %d goroutine(s) it started were still running, "+
+				"while the server kept their connections open: a goroutine that nobody waits for any more is still blocked. "+
+				"Stopping to wait is not stopping: close the connection, so that the Read ends.\nWhere they wait:\n\n%s",
+				patience, left, waiting())
+		}
+		t.Fatalf("ExchangeAll returned, but %v later %d of its connections were still open, while the server kept its side open: "+
+			"close each connection whose client you stop", patience, conns)
 	}
 }
 
