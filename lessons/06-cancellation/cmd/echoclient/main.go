@@ -50,5 +50,8 @@ func run(addr string, timeout time.Duration, lines []string) error {
 	for _, line := range echoed {
 		fmt.Println(line)
 	}
+	if err == nil && len(echoed) < len(lines) {
+		err = fmt.Errorf("the server echoed %d of %d lines, then closed the connection", len(echoed), len(lines))
+	}
 	return err
 }

@@ -35,9 +35,11 @@ func main() {
 	// stop() restores the default, so a second Ctrl-C quits at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopping := make(chan struct{})
 	context.AfterFunc(ctx, func() {
 		stop()
 		log.Print("echoserver: stopping (Ctrl-C again to quit now)")
+		close(stopping)
 	})
 
 	host, port, _ := net.SplitHostPort(l.Addr().String())
@@ -45,6 +47,10 @@ func main() {
 	if err := echo.Serve(ctx, l); err != nil {
 		log.Fatalf("echoserver: %v", err)
 	}
+	if ctx.Err() == nil {
+		log.Fatal("echoserver: Serve returned, yet no one asked it to stop")
+	}
+	<-stopping // the line above comes first in the log
 	log.Print("echoserver: stopped: every connection closed, every handler done")
 }
 
