@@ -77,8 +77,9 @@ func ExchangeAll(addr string, sessions [][]string) ([][]string, error) {
 		// goroutine could come too late: after Wait had seen a count of 0.
 		wg.Go(func() {
 			// Goroutine i writes results[i] and errs[i], and nothing else:
-			// no two goroutines share memory, so nothing needs a lock, and
-			// the replies land in their session's slot, whoever ends first.
+			// no two goroutines write the same variable, so nothing needs a
+			// lock, and the replies land in their session's slot, whoever
+			// ends first.
 			replies, err := dialExchange(addr, lines)
 			results[i] = replies
 			if err != nil {
