@@ -29,8 +29,9 @@ import (
 func inBubble(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	before := goroutinesInPackage()
-	// A goroutine that never blocks (a busy loop) stops fake time, and the
-	// bubble never ends: say so, rather than wait for go test's -timeout.
+	// A goroutine that never blocks (a busy loop), or one stuck on a mutex,
+	// stops fake time, and the bubble never ends: say so, rather than wait
+	// for go test's -timeout. Nothing else can end the bubble from outside.
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {
@@ -38,7 +39,8 @@ func inBubble(t *testing.T, f func(t *testing.T)) {
 		case <-finished:
 		case <-time.After(5 * patience):
 			panic(fmt.Sprintf("%s: no progress for %v: some goroutine of your code never blocks, "+
-				"so the test's fake clock cannot move (a loop that retries at once, without waiting?). Where your code is:\n\n%s",
+				"so the test's fake clock cannot move (a loop that retries at once, without waiting? "+
+				"a sync.Mutex locked twice?). Where your code is:\n\n%s",
 				t.Name(), 5*patience, stacks()))
 		}
 	}()
