@@ -19,6 +19,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,7 +57,9 @@ func runOutputs(args []string) int {
 	if *check {
 		// A starter's output is recorded for every lesson, but only checked
 		// where it was: a page that shows it fails the build without it.
-		jobs = slices.DeleteFunc(jobs, func(j outputJob) bool { return j.mistake == "" && !isFile(filepath.Join(root, j.out)) })
+		jobs = slices.DeleteFunc(jobs, func(j outputJob) bool {
+			return j.mistake == "" && j.example == "" && !isFile(filepath.Join(root, j.out))
+		})
 	}
 	tflags := testFlags
 	if !*race {
@@ -95,6 +98,7 @@ type outputJob struct {
 	lesson  string // 01-blocking-echo
 	out     string // docs/outputs/01-blocking-echo/starter.txt
 	mistake string // docs/outputs/01-blocking-echo/spin.txtar, or "" for the starter
+	example string // or the name of an example program in tools/docs/examples
 }
 
 // outputJobs lists the starter of every lesson that has tests, and every
@@ -127,6 +131,15 @@ func outputJobs(root string, only []string) ([]outputJob, error) {
 			jobs = append(jobs, outputJob{lesson: name, out: strings.TrimSuffix(rel, ".txtar") + ".txt", mistake: rel})
 		}
 	}
+	// Example programs for the concept pages: tools/docs/examples/NAME,
+	// run with -race, recorded as docs/outputs/concepts/NAME.txt.
+	if len(only) == 0 || slices.Contains(only, "concepts") {
+		examples, _ := filepath.Glob(filepath.Join(root, "tools", "docs", "examples", "*", "main.go"))
+		for _, e := range examples {
+			name := filepath.Base(filepath.Dir(e))
+			jobs = append(jobs, outputJob{example: name, out: filepath.Join("docs", "outputs", "concepts", name+".txt")})
+		}
+	}
 	return jobs, nil
 }
 
@@ -138,7 +151,9 @@ func (j outputJob) do(root string, tflags []string, check bool) string {
 	if err != nil {
 		return fmt.Sprintf("%s: %v", j.out, err)
 	}
-	if !strings.Contains(out, "--- FAIL") && !strings.Contains(out, "\nFAIL") {
+	if j.example != "" {
+		// An example program shows a failure; it is fine as long as it fails.
+	} else if !strings.Contains(out, "--- FAIL") && !strings.Contains(out, "\nFAIL") {
 		if j.mistake == "" {
 			return fmt.Sprintf("%s: the starter of %s passes its tests; a starter must fail", j.out, j.lesson)
 		}
@@ -200,7 +215,20 @@ func (j outputJob) run(root string, tflags []string) (string, error) {
 			tflags = append(slices.Clone(tflags), "-run", a.run)
 		}
 	}
-	cmd := exec.Command("go", append(append([]string{"test"}, tflags...), "./...")...)
+	args := append(append([]string{"test"}, tflags...), "./...")
+	if j.example != "" {
+		dir = filepath.Join(root, "tools", "docs", "examples", j.example)
+		// -race only where the program's comment runs it so: the race
+		// detector's runtime hides a deadlock from the deadlock detector.
+		args = []string{"run"}
+		if src, _ := os.ReadFile(filepath.Join(dir, "main.go")); slices.Contains(tflags, "-race") && bytes.Contains(src, []byte("go run -race")) {
+			args = append(args, "-race")
+		}
+		args = append(args, ".")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), env...)
 	var buf bytes.Buffer
@@ -214,7 +242,9 @@ func (j outputJob) run(root string, tflags []string) (string, error) {
 	if strings.Contains(out, "[build failed]") || strings.Contains(out, "[setup failed]") {
 		return "", fmt.Errorf("the tests do not build:\n%s", indent(strings.Split(strings.TrimSpace(out), "\n")))
 	}
-	out = strings.ReplaceAll(out, dir, "~/echo-workbook/lessons/"+j.lesson)
+	if j.example == "" {
+		out = strings.ReplaceAll(out, dir, "~/echo-workbook/lessons/"+j.lesson)
+	}
 	out = strings.ReplaceAll(out, root, "~/echo-workbook")
 	return shorten(out), nil
 }
@@ -327,7 +357,7 @@ var (
 	failLine  = regexp.MustCompile(`^\s*--- FAIL: (\S+)`)
 	msgLine   = regexp.MustCompile(`^\s+(\w+\.go):\d+: (.*)$`)
 	numbers   = regexp.MustCompile(`\d+`)
-	sigEvents = []string{"panic: ", "WARNING: DATA RACE", "fatal error: ", "[build failed]"}
+	sigEvents = []string{"panic: ", "WARNING: DATA RACE", "fatal error: ", "[build failed]", "goroutine 1 ["}
 )
 
 // signature is what must stay the same between a recorded output and a
