@@ -152,8 +152,8 @@ type testParser struct {
 	output    map[string]*lineBuf // by test; "" is output outside any test
 	firstFail string
 	passed    int
-	build     []string
-	setupFail bool
+	build     []string // compiler and vet output
+	buildFail bool     // go test could not build or set up the tests
 	timeout   string   // "panic: test timed out after 2s"
 	hungTest  string   // the test that was running then
 	dump      []string // the goroutine dump after the timeout
@@ -205,7 +205,7 @@ func (p *testParser) line(b []byte) {
 			p.build = append(p.build, strings.TrimRight(ev.Output, "\n"))
 		}
 	case "build-fail":
-		p.setupFail = true
+		p.buildFail = true
 	case "output":
 		line := strings.TrimRight(ev.Output, "\n")
 		switch {
@@ -216,7 +216,7 @@ func (p *testParser) line(b []byte) {
 		case strings.HasPrefix(line, "panic: test timed out after "):
 			p.timeout, p.hungTest = line, ev.Test
 		case strings.Contains(line, "[setup failed]"):
-			p.setupFail = true
+			p.buildFail = true
 		}
 		if p.timeout == "" {
 			if p.output[ev.Test] == nil {
@@ -247,8 +247,8 @@ func (p *testParser) result(dir string, opts testOptions, runErr error, stderr s
 		}
 		res.message = fmt.Sprintf("%s did not finish within %v: cut off by go test -timeout %v; something waits forever",
 			orWord(res.test, "a test"), opts.timeout, opts.timeout)
-		res.details = append(waitingGoroutines(p.dump, dir), "(the whole goroutine dump: go test -timeout "+opts.timeout.String()+" ./...)")
-	case len(p.build) > 0 || p.setupFail:
+		res.details = append(waitingGoroutines(p.dump, dir), "(the whole goroutine dump: "+testCommand(dir)+")")
+	case p.buildFail:
 		res.outcome = broken
 		res.details = dropLines(p.build, func(l string) bool { return strings.HasPrefix(l, "# ") })
 		if len(res.details) == 0 {
@@ -278,6 +278,14 @@ func (p *testParser) result(dir string, opts testOptions, runErr error, stderr s
 		res.outcome = passed
 	}
 	return res
+}
+
+// testCommand is how a learner runs the tests of the lesson in dir.
+func testCommand(dir string) string {
+	if m := lessonDir.FindStringSubmatch(filepath.Base(dir)); m != nil {
+		return "make lesson-" + m[1] + " test"
+	}
+	return "go test ./..."
 }
 
 // isFrameworkLine: lines go test prints around a test's own output.

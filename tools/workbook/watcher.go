@@ -116,24 +116,29 @@ func watch(ctx context.Context, dir string, cfg watchConfig, newSource func() (*
 		w := &watcher{dir: dir, cfg: cfg, out: out, fp: fingerprint(dir)}
 		note := ""
 		if !cfg.poll && newSource != nil {
-			src, err := newSource()
+			err := w.useEvents(ctx, newSource)
 			if err == nil {
-				err = w.addTree(src)
-				if err == nil {
-					err = w.events(ctx, src)
-					src.close()
-					if err == nil {
-						return // ctx ended
-					}
-				} else {
-					src.close()
-				}
+				return // ctx ended
 			}
 			note = fmt.Sprintf("file events do not work here (%v): checking for saves every %v instead", err, cfg.interval)
 		}
 		w.poll(ctx, note)
 	}()
 	return out
+}
+
+// useEvents reports changes as file events show them, until ctx ends (nil)
+// or events turn out not to work here (the error says why).
+func (w *watcher) useEvents(ctx context.Context, newSource func() (*eventSource, error)) error {
+	src, err := newSource()
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	if err := w.addTree(src); err != nil {
+		return err
+	}
+	return w.events(ctx, src)
 }
 
 type watcher struct {
