@@ -77,11 +77,20 @@ func runDoctor(args []string) int {
 	return 0
 }
 
+// install says how to install a package here.
 func install(debian, mac string) string {
 	if runtime.GOOS == "darwin" {
 		return mac
 	}
 	return debian + " (Debian, Ubuntu; or your system's package manager)"
+}
+
+// onMac picks the macOS or the Linux form of a command.
+func onMac(linux, mac string) string {
+	if runtime.GOOS == "darwin" {
+		return mac
+	}
+	return linux
 }
 
 func checkGo(root string) (string, string, error) {
@@ -178,7 +187,7 @@ func checkPortAt(addr string) (string, string, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		fix := "stop what listens there (a make lesson-NN run left running? find it: " +
-			install("ss -ltnp | grep 7007", "lsof -nP -iTCP:7007 -sTCP:LISTEN") + "), or run programs on another port: make lesson-NN run ARGS='-addr 127.0.0.1:9000'"
+			onMac("ss -ltnp | grep 7007", "lsof -nP -iTCP:7007 -sTCP:LISTEN") + "), or run programs on another port: make lesson-NN run ARGS='-port 9000'"
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return "", fix, fmt.Errorf("something is already listening on %s", addr)
 		}
