@@ -260,7 +260,8 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 	s.waitForHandlers(t) // the server's end of each connection is closed
 	if after := openFiles(); after > before {
 		t.Fatalf("after ExchangeAll returned, this process had %d more open files than before it ran %d sessions: "+
-			"close each connection once its session is over (defer conn.Close(), right after Dial succeeds)",
+			"every connection must be closed by the time ExchangeAll returns: Exchange closes its conn (defer conn.Close()), "+
+			"and a connection that never reaches Exchange needs a Close of its own",
 			after-before, len(sessions))
 	}
 }
