@@ -28,7 +28,7 @@ func Serve(ctx context.Context, l net.Listener) error {
 		if err != nil {
 			break // l was closed, or ctx cancelled: no more clients
 		}
-		// wg.Go counts the handler before it starts, so Wait below cannot
+		// Go counts the handler before it starts, so Wait below cannot
 		// miss one that is only about to run.
 		handlers.Go(func() {
 			// Read and Write do not watch ctx either: closing conn is what
@@ -44,8 +44,8 @@ func Serve(ctx context.Context, l net.Listener) error {
 			}
 		})
 	}
-	// The listener is closed and every live connection is being closed:
-	// return only when no handler is left running.
+	// No more clients. Closing asked each handler to stop; return only
+	// once every one of them has.
 	handlers.Wait()
 	return nil
 }
