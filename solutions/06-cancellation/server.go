@@ -44,8 +44,8 @@ func Serve(ctx context.Context, l net.Listener) error {
 			}
 		})
 	}
-	// No more clients. Closing asked each handler to stop; return only
-	// once every one of them has.
+	// No more clients. Return only once every handler has: after a
+	// cancel, their connections are closed, so none of them waits long.
 	handlers.Wait()
 	return nil
 }
