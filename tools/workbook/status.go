@@ -15,7 +15,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,34 +30,39 @@ type lessonStatus struct {
 	done      bool
 }
 
-// checkLessons runs the tests of every lesson, jobs at a time, and calls
-// update (from one goroutine at a time) as each one ends. An untouched
-// lesson is not run unless runUntouched is set: its starter fails by
-// design (make verify proves it), so a run would only cost time.
-func checkLessons(ctx context.Context, root string, lessons []lesson, st *starters, opts testOptions, jobs int, runUntouched bool, update func(i int, s lessonStatus)) []lessonStatus {
+// checkLessons runs the tests of every lesson and calls update (from one
+// goroutine at a time) as each one's result comes. An untouched lesson is
+// not run unless runUntouched is set: its starter fails by design (make
+// verify proves it), so a run would only cost time. The lessons run in one
+// go test (two, for those that pass its first step), and go runs their
+// test binaries on as many cores as there are.
+func checkLessons(ctx context.Context, root string, lessons []lesson, st *starters, opts testOptions, runUntouched bool, update func(i int, s lessonStatus)) []lessonStatus {
 	out := make([]lessonStatus, len(lessons))
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(jobs, 1))
-	for i, l := range lessons {
-		out[i].lesson = l
-		wg.Go(func() {
-			s := lessonStatus{lesson: l, untouched: isUntouched(st, root, l)}
-			if !s.untouched || runUntouched {
-				sem <- struct{}{}
-				s.result = runLessonTests(ctx, filepath.Join(root, l.Dir), opts)
-				<-sem
-			}
-			s.done = true
-			mu.Lock()
-			defer mu.Unlock()
-			out[i] = s
-			if update != nil {
-				update(i, s)
-			}
-		})
+	finish := func(i int, r testResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		out[i].result, out[i].done = r, true
+		if update != nil {
+			update(i, out[i])
+		}
 	}
-	wg.Wait()
+	var dirs []string
+	var index []int // dirs[n] is lessons[index[n]]
+	for i, l := range lessons {
+		out[i] = lessonStatus{lesson: l, untouched: isUntouched(st, root, l)}
+		switch why := notReadyReason(filepath.Join(root, l.Dir)); {
+		case why != "":
+			finish(i, testResult{outcome: notReady, message: why})
+		case out[i].untouched && !runUntouched:
+			finish(i, testResult{})
+		default:
+			dirs, index = append(dirs, l.Dir), append(index, i)
+		}
+	}
+	if len(dirs) > 0 {
+		testLessons(ctx, root, dirs, opts, func(n int, r testResult) { finish(index[n], r) })
+	}
 	return out
 }
 
@@ -132,7 +136,6 @@ func runStatus(args []string) int {
 	flags := flag.NewFlagSet("status", flag.ContinueOnError)
 	race := flags.Bool("race", true, "run the tests with the race detector")
 	timeout := flags.Duration("timeout", 20*time.Second, "cut off a lesson whose tests run longer, and report it as hanging")
-	jobs := flags.Int("j", runtime.NumCPU(), "lessons tested at once")
 	runAll := flags.Bool("all", false, "run the tests of untouched lessons too (they fail by design, so by default they are not run)")
 	if flags.Parse(args) != nil {
 		return 2
@@ -154,7 +157,7 @@ func runStatus(args []string) int {
 	sc := newScreen(os.Stdout)
 	start := time.Now()
 	st := openStarters(root, lessons, true)
-	all := showStatus(ctx, sc, root, lessons, st, testOptions{race: *race, timeout: *timeout}, *jobs, *runAll)
+	all := showStatus(ctx, sc, root, lessons, st, testOptions{race: *race, timeout: *timeout}, *runAll)
 	if ctx.Err() != nil {
 		return 130
 	}
@@ -171,10 +174,10 @@ func runStatus(args []string) int {
 
 // showStatus runs the lessons and shows them: on a terminal as a table
 // that fills in live, elsewhere as lines once all are done.
-func showStatus(ctx context.Context, sc *screen, root string, lessons []lesson, st *starters, opts testOptions, jobs int, runAll bool) []lessonStatus {
+func showStatus(ctx context.Context, sc *screen, root string, lessons []lesson, st *starters, opts testOptions, runAll bool) []lessonStatus {
 	sc.printf("%s\n\n", sc.bold("Echo Workbook: your progress"))
 	if !sc.color {
-		all := checkLessons(ctx, root, lessons, st, opts, jobs, runAll, nil)
+		all := checkLessons(ctx, root, lessons, st, opts, runAll, nil)
 		for _, s := range all {
 			sc.printf("%s\n", statusLine(sc, s, ""))
 		}
@@ -214,7 +217,7 @@ func showStatus(ctx context.Context, sc *screen, root string, lessons []lesson, 
 			mu.Unlock()
 		}
 	}()
-	all := checkLessons(ctx, root, lessons, st, opts, jobs, runAll, func(i int, s lessonStatus) {
+	all := checkLessons(ctx, root, lessons, st, opts, runAll, func(i int, s lessonStatus) {
 		mu.Lock()
 		defer mu.Unlock()
 		lines[i] = s

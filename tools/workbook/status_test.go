@@ -27,7 +27,7 @@ func TestStatus(t *testing.T) {
 	st := openStarters(root, lessons, true)
 
 	var updates int
-	all := checkLessons(context.Background(), root, lessons, st, testOptions{timeout: 3 * time.Second}, 3, false, func(int, lessonStatus) { updates++ })
+	all := checkLessons(context.Background(), root, lessons, st, testOptions{timeout: 3 * time.Second}, false, func(int, lessonStatus) { updates++ })
 	if updates != len(lessons) {
 		t.Errorf("%d updates for %d lessons", updates, len(lessons))
 	}
@@ -44,7 +44,7 @@ func TestStatus(t *testing.T) {
 		"✓ 01 done                     passing   2 tests",
 		"✗ 02 started                  failing   TestAdd: Add(1, 2) = 1, want 3: does Add return a + b?",
 		"· 03 untouched                untouched",
-		"✗ 04 broken                   no build  ./add.go:4:37: undefined: c",
+		"✗ 04 broken                   no build  lessons/04-broken/add.go:4:37: undefined: c",
 		"✗ 05 hangs                    hangs     TestAddZero did not finish within 3s",
 		"- 06 empty                    not ready no Go code",
 	} {
@@ -69,12 +69,30 @@ func TestStatusRunsUntouched(t *testing.T) {
 	root := workbook(t, map[string][2]string{"01-untouched": {failCode, passCode}})
 	gitCommit(t, root)
 	lessons := mustLessons(t, root)
-	all := checkLessons(context.Background(), root, lessons, openStarters(root, lessons, true), testOptions{timeout: time.Minute}, 1, true, nil)
+	all := checkLessons(context.Background(), root, lessons, openStarters(root, lessons, true), testOptions{timeout: time.Minute}, true, nil)
 	if r := all[0].result; r.outcome != failed || !all[0].untouched {
 		t.Errorf("got %+v, untouched %v; want a failed run, untouched", r, all[0].untouched)
 	}
 	if got := statusLine(plainScreen(&syncBuffer{}), all[0], ""); !strings.Contains(got, "untouched") {
 		t.Errorf("line %q", got)
+	}
+}
+
+// TestStatusLessonOutsideWorkspace: a lesson go.work does not list makes
+// the one go test for all lessons fail at once; each lesson then runs
+// alone, and only that one says why.
+func TestStatusLessonOutsideWorkspace(t *testing.T) {
+	root := workbook(t, map[string][2]string{"01-done": {passCode, passCode}})
+	write(t, root, "lessons/02-orphan/go.mod", "module example.com/fixture/lessons/02-orphan\n\ngo 1.26\n")
+	write(t, root, "lessons/02-orphan/add.go", passCode)
+	write(t, root, "lessons/02-orphan/add_test.go", addTest)
+	lessons := mustLessons(t, root)
+	all := checkLessons(context.Background(), root, lessons, openStarters(root, lessons, false), testOptions{timeout: time.Minute}, false, nil)
+	if r := all[0].result; r.outcome != passed {
+		t.Errorf("lesson 01: %+v, want passed", r)
+	}
+	if r := all[1].result; r.outcome != broken || !strings.Contains(r.message, "go.work") {
+		t.Errorf("lesson 02, outside go.work: %+v, want broken, naming go.work", r)
 	}
 }
 
