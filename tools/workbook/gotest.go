@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -97,35 +98,54 @@ func testStep(ctx context.Context, dir string, opts testOptions, extra ...string
 }
 
 // testLessons runs the lessons in dirs (relative to root, all ready) in
-// the same two steps as runLessonTests, but each step is one go test for
-// all of them: a go command costs about 0.2s of CPU before it does
-// anything, which is most of the work when results come from the cache.
-// done is called once per lesson, from one goroutine at a time, as soon as
-// its result is known.
-func testLessons(ctx context.Context, root string, dirs []string, opts testOptions, done func(i int, r testResult)) {
-	all := make([]int, len(dirs))
-	for i := range all {
-		all[i] = i
+// the same two steps as runLessonTests, and calls done once per lesson,
+// from one goroutine at a time, as soon as its result is known.
+//
+// The first step runs a go test per lesson, jobs at a time: with
+// -failfast, a go test for several packages stops them all at the first
+// failure. The second step, for the lessons that passed the first, is one
+// go test for all of them: a go command costs about 0.2s of CPU before it
+// does anything, and there most results come from go's test cache.
+func testLessons(ctx context.Context, root string, dirs []string, opts testOptions, jobs int, done func(i int, r testResult)) {
+	var mu sync.Mutex
+	report := func(i int, r testResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		done(i, r)
 	}
-	rest := testLessonsStep(ctx, root, dirs, all, opts, done, "-vet=off", "")
-	if len(rest) == 0 || ctx.Err() != nil {
+	passing := map[int]testResult{}
+	sem := make(chan struct{}, max(jobs, 1))
+	var wg sync.WaitGroup
+	for i, dir := range dirs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := testStep(ctx, filepath.Join(root, dir), opts, "-vet=off", ".")
+			if r.outcome == passed || r.outcome == notReady {
+				mu.Lock()
+				defer mu.Unlock()
+				passing[i] = r
+				return
+			}
+			report(i, r)
+		})
+	}
+	wg.Wait()
+	if len(passing) == 0 || ctx.Err() != nil {
 		return
 	}
-	opts.fresh = false // the packages just ran; the rest is new anyway
-	for i, r := range testLessonsStep(ctx, root, dirs, slices.Sorted(maps.Keys(rest)), opts, done, "", "/...") {
-		done(i, r)
+	for i, r := range testLessonsStep(ctx, root, dirs, slices.Sorted(maps.Keys(passing)), opts, report, "/...") {
+		report(i, r)
 	}
 }
 
-// testLessonsStep runs go test once for the lessons picked from dirs, the
+// testLessonsStep runs one go test for the lessons picked from dirs, the
 // package pattern being each lesson's folder followed by suffix. It
 // reports each lesson that does not pass with done, and returns the
-// results of the others.
-func testLessonsStep(ctx context.Context, root string, dirs []string, picked []int, opts testOptions, done func(int, testResult), flag, suffix string) map[int]testResult {
+// results of the others. If a package fails, -failfast stops the packages
+// after it: those lessons run alone.
+func testLessonsStep(ctx context.Context, root string, dirs []string, picked []int, opts testOptions, done func(int, testResult), suffix string) map[int]testResult {
 	var args, mods []string
-	if flag != "" {
-		args = append(args, flag)
-	}
 	parsers := map[int]*testParser{}
 	reported := map[int]bool{}
 	for _, i := range picked {
@@ -141,7 +161,7 @@ func testLessonsStep(ctx context.Context, root string, dirs []string, picked []i
 		args = append(args, "./"+filepath.ToSlash(dirs[i])+suffix)
 		mods = append(mods, modulePathOf(filepath.Join(root, dirs[i])))
 	}
-	goTest(ctx, root, opts.args(args...), func(pkg string) *testParser {
+	_, err := goTest(ctx, root, opts.args(args...), func(pkg string) *testParser {
 		for n, m := range mods {
 			if m != "" && (pkg == m || strings.HasPrefix(pkg, m+"/")) {
 				return parsers[picked[n]]
@@ -153,10 +173,11 @@ func testLessonsStep(ctx context.Context, root string, dirs []string, picked []i
 	for _, i := range picked {
 		switch r := parsers[i].result(filepath.Join(root, dirs[i]), opts, nil, ""); {
 		case ctx.Err() != nil || reported[i]:
-		case !parsers[i].seen:
-			// go test said nothing of it: an error stopped the whole run
-			// (a lesson missing from go.work, say). Alone, the lesson
-			// gets its own error, and the others have their results.
+		case err != nil:
+			// Something failed, and -failfast may have kept this lesson's
+			// packages from running; or go gave up on the whole run (a
+			// lesson missing from go.work, say). Alone, the lesson gets
+			// its own result.
 			done(i, runLessonTests(ctx, filepath.Join(root, dirs[i]), opts))
 		case r.outcome == passed || r.outcome == notReady:
 			rest[i] = r
@@ -247,7 +268,6 @@ type testParser struct {
 	passed    int
 	build     []string // compiler and vet output
 	buildFail bool     // go test could not build or set up the tests
-	seen      bool     // an event came for these packages
 	pkgFail   bool     // a package failed, perhaps outside any test
 	onFinish  func()   // called when a package's last event comes
 	timeout   string   // "panic: test timed out after 2s"
@@ -291,7 +311,6 @@ func (b *lineBuf) lines() []string {
 }
 
 func (p *testParser) event(ev event) {
-	p.seen = true
 	if ev.Test == "" && (ev.Action == "pass" || ev.Action == "fail" || ev.Action == "skip") {
 		p.pkgFail = p.pkgFail || ev.Action == "fail"
 		if p.onFinish != nil {

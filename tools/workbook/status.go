@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,12 +31,11 @@ type lessonStatus struct {
 	done      bool
 }
 
-// checkLessons runs the tests of every lesson and calls update (from one
-// goroutine at a time) as each one's result comes. An untouched lesson is
-// not run unless runUntouched is set: its starter fails by design (make
-// verify proves it), so a run would only cost time. The lessons run in one
-// go test (two, for those that pass its first step), and go runs their
-// test binaries on as many cores as there are.
+// checkLessons runs the tests of every lesson, on as many cores as there
+// are, and calls update (from one goroutine at a time) as each one's result
+// comes. An untouched lesson is not run unless runUntouched is set: its
+// starter fails by design (make verify proves it), so a run would only
+// cost time.
 func checkLessons(ctx context.Context, root string, lessons []lesson, st *starters, opts testOptions, runUntouched bool, update func(i int, s lessonStatus)) []lessonStatus {
 	out := make([]lessonStatus, len(lessons))
 	var mu sync.Mutex
@@ -61,7 +61,7 @@ func checkLessons(ctx context.Context, root string, lessons []lesson, st *starte
 		}
 	}
 	if len(dirs) > 0 {
-		testLessons(ctx, root, dirs, opts, func(n int, r testResult) { finish(index[n], r) })
+		testLessons(ctx, root, dirs, opts, runtime.NumCPU(), func(n int, r testResult) { finish(index[n], r) })
 	}
 	return out
 }

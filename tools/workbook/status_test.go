@@ -44,7 +44,7 @@ func TestStatus(t *testing.T) {
 		"✓ 01 done                     passing   2 tests",
 		"✗ 02 started                  failing   TestAdd: Add(1, 2) = 1, want 3: does Add return a + b?",
 		"· 03 untouched                untouched",
-		"✗ 04 broken                   no build  lessons/04-broken/add.go:4:37: undefined: c",
+		"✗ 04 broken                   no build  ./add.go:4:37: undefined: c",
 		"✗ 05 hangs                    hangs     TestAddZero did not finish within 3s",
 		"- 06 empty                    not ready no Go code",
 	} {
@@ -93,6 +93,25 @@ func TestStatusLessonOutsideWorkspace(t *testing.T) {
 	}
 	if r := all[1].result; r.outcome != broken || !strings.Contains(r.message, "go.work") {
 		t.Errorf("lesson 02, outside go.work: %+v, want broken, naming go.work", r)
+	}
+}
+
+// TestStatusSecondStepFails: a lesson failing in the shared second step
+// (its cmd/ test) stops the packages after it (-failfast); the other
+// lesson is then run alone, and all of its tests count.
+func TestStatusSecondStepFails(t *testing.T) {
+	root := workbook(t, map[string][2]string{"01-cmd": {passCode, passCode}, "02-fine": {passCode, passCode}})
+	write(t, root, "lessons/01-cmd/cmd/add/main.go", "package main\n\nfunc main() {}\n")
+	write(t, root, "lessons/01-cmd/cmd/add/main_test.go", "package main\n\nimport \"testing\"\n\nfunc TestProgram(t *testing.T) { t.Fatal(\"the program is wrong\") }\n")
+	write(t, root, "lessons/02-fine/cmd/add/main.go", "package main\n\nfunc main() {}\n")
+	write(t, root, "lessons/02-fine/cmd/add/main_test.go", "package main\n\nimport \"testing\"\n\nfunc TestProgram(t *testing.T) {}\n")
+	lessons := mustLessons(t, root)
+	all := checkLessons(context.Background(), root, lessons, openStarters(root, lessons, false), testOptions{timeout: time.Minute}, false, nil)
+	if r := all[0].result; r.outcome != failed || r.test != "TestProgram" {
+		t.Errorf("lesson 01: %+v, want failed in TestProgram", r)
+	}
+	if r := all[1].result; r.outcome != passed || r.passed != 3 {
+		t.Errorf("lesson 02: %+v, want passed, 3 tests", r)
 	}
 }
 
