@@ -105,6 +105,40 @@ func TestReturnsTheFailure(t *testing.T) {
 	checkReset(t, r, 2)
 }
 
+// TestStopsWhenServerStopsReading: a server cuts its reply short and
+// stops reading while the client is still sending far more than the
+// connection can hold. The failed read must not leave the write stuck.
+func TestStopsWhenServerStopsReading(t *testing.T) {
+	checkNoLeaks(t)
+	l := listen(t)
+	ended := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		io.WriteString(conn, "a line cut sho") // no "\n", and then no more
+		conn.(*net.TCPConn).CloseWrite()
+		<-ended // and never read what the client sends
+	})
+	t.Cleanup(func() { close(ended); wg.Wait() })
+
+	line := strings.Repeat("x", 64<<10)
+	lines := make([]string, 256) // 16 MiB: more than both sides' socket buffers hold
+	for i := range lines {
+		lines[i] = line
+	}
+	r := exchangeAll(context.Background(), l.Addr().String(), [][]string{lines}, 1)
+	r.wait(t, "the server cut its reply short (no \\n, then end of stream) and stopped reading: "+
+		"the client's reader failed while its writer was blocked in a Write that could never finish. "+
+		"Exchange (exchange.go, lesson 04's) closes the connection when either side fails, so that the other returns")
+	if r.err == nil {
+		t.Fatalf("the server cut its reply short, and ExchangeAll returned no error")
+	}
+}
+
 // TestReturnsDialErrors: a client that cannot connect is a failure too.
 func TestReturnsDialErrors(t *testing.T) {
 	checkNoLeaks(t)
