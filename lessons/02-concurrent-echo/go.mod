@@ -1,3 +1,3 @@
 module example.com/echo-workbook/lessons/02-concurrent-echo
 
-go 1.26
+go 1.26.0

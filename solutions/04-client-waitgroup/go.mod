@@ -1,5 +1,5 @@
 module example.com/echo-workbook/solutions/04-client-waitgroup
 
-go 1.26
+go 1.26.0
 
 require github.com/google/go-cmp v0.7.0

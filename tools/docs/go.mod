@@ -1,3 +1,3 @@
 module example.com/echo-workbook/tools/docs
 
-go 1.26
+go 1.26.0

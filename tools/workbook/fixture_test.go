@@ -51,7 +51,7 @@ func workbook(t *testing.T, lessons map[string][2]string) string {
 	for name, code := range lessons {
 		for i, side := range []string{"lessons", "solutions"} {
 			dir := filepath.Join(side, name)
-			write(t, root, dir+"/go.mod", fmt.Sprintf("module example.com/fixture/%s/%s\n\ngo 1.26\n", side, name))
+			write(t, root, dir+"/go.mod", fmt.Sprintf("module example.com/fixture/%s/%s\n\ngo 1.26.0\n", side, name))
 			use = append(use, "./"+filepath.ToSlash(dir))
 			if code[i] == "" {
 				continue
@@ -61,7 +61,7 @@ func workbook(t *testing.T, lessons map[string][2]string) string {
 		}
 		write(t, root, "lessons/"+name+"/HINTS.md", hintsMD)
 	}
-	write(t, root, "go.work", "go 1.26\n\nuse (\n\t"+strings.Join(use, "\n\t")+"\n)\n")
+	write(t, root, "go.work", "go 1.26.0\n\nuse (\n\t"+strings.Join(use, "\n\t")+"\n)\n")
 	return root
 }
 

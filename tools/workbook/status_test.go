@@ -83,7 +83,7 @@ func TestStatusRunsUntouched(t *testing.T) {
 // alone, and only that one says why.
 func TestStatusLessonOutsideWorkspace(t *testing.T) {
 	root := workbook(t, map[string][2]string{"01-done": {passCode, passCode}})
-	write(t, root, "lessons/02-orphan/go.mod", "module example.com/fixture/lessons/02-orphan\n\ngo 1.26\n")
+	write(t, root, "lessons/02-orphan/go.mod", "module example.com/fixture/lessons/02-orphan\n\ngo 1.26.0\n")
 	write(t, root, "lessons/02-orphan/add.go", passCode)
 	write(t, root, "lessons/02-orphan/add_test.go", addTest)
 	lessons := mustLessons(t, root)

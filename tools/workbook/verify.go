@@ -185,7 +185,10 @@ func checkLessonFiles(root string, l lesson, bad func(string, ...any)) {
 	}
 }
 
-var numberedHint = regexp.MustCompile(`(?m)^## \d+\. `)
+var (
+	numberedHint = regexp.MustCompile(`(?m)^## \d+\. `)
+	goLine       = regexp.MustCompile(`(?m)^go 1\.26\.0$`)
+)
 
 // checkSameTests: the learner and the reference run the same tests, and the
 // shared test kit is the same everywhere.
@@ -374,8 +377,8 @@ func checkWorkspace(root string, all []lesson, r *report) {
 			rel, _ := filepath.Rel(root, filepath.Dir(path))
 			mods = append(mods, rel)
 			b, _ := os.ReadFile(path)
-			if !regexp.MustCompile(`(?m)^go 1\.26$`).Match(b) {
-				r.fail("%s: the go line must read 'go 1.26' like every module (x/sync needs it)", filepath.Join(rel, "go.mod"))
+			if !goLine.Match(b) {
+				r.fail("%s: the go line must read 'go 1.26.0' like every module's (x/sync v0.23+ needs it)", filepath.Join(rel, "go.mod"))
 			}
 			if want := modulePath + "/" + filepath.ToSlash(rel); !bytes.HasPrefix(b, []byte("module "+want+"\n")) {
 				r.fail("%s: the module path must be %s", filepath.Join(rel, "go.mod"), want)
