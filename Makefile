@@ -119,11 +119,13 @@ doctor: $(WB) ## Check this machine before the workshop: Go, race detector, tool
 	@$(WB) doctor
 
 .PHONY: run
-run: ## Start the lesson's program (make lesson-01 run ARGS='-addr 127.0.0.1:9000')
+run: ## Start the lesson's program (ARGS='-addr 127.0.0.1:9000'; CMD=echoclient picks another)
 	$(need_lesson)
 	@cmds=($(wildcard $(LESSON_DIR)/cmd/*)); \
 	if [ $${#cmds[@]} -eq 0 ]; then echo "lesson $(LESSON) has no program to run" >&2; exit 2; fi; \
-	cmd=$${cmds[0]}; [ -n "$(CMD)" ] && cmd=$(LESSON_DIR)/cmd/$(CMD); \
+	cmd=$${cmds[0]}; [ -d $(LESSON_DIR)/cmd/echoserver ] && cmd=$(LESSON_DIR)/cmd/echoserver; \
+	[ -n "$(CMD)" ] && cmd=$(LESSON_DIR)/cmd/$(CMD); \
+	[ -d "$$cmd" ] || { echo "lesson $(LESSON) has no program $(CMD); it has: $(notdir $(wildcard $(LESSON_DIR)/cmd/*))" >&2; exit 2; }; \
 	echo "go run ./$$cmd $(ARGS)"; go run ./$$cmd $(ARGS)
 
 .PHONY: reset

@@ -49,6 +49,14 @@ func runOutputs(args []string) int {
 		fmt.Fprintln(os.Stderr, "outputs:", err)
 		return 2
 	}
+	if !*check {
+		// Recordings copy the references as they are on disk: while a
+		// mutation tester rewrites one in place, that would record a mutant.
+		if out, err := exec.Command("git", "-C", root, "status", "--porcelain", "--", "solutions").Output(); err == nil && len(out) > 0 {
+			fmt.Fprintf(os.Stderr, "outputs: solutions/ has uncommitted changes, and recordings are made from it; commit or restore them first:\n%s", out)
+			return 2
+		}
+	}
 	jobs, err := outputJobs(root, flags.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "outputs:", err)

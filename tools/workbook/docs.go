@@ -10,8 +10,12 @@ import (
 
 // checkDocsSite runs the site's checks (tools/docs: make docs-check) and
 // reports them as make verify's own: its lines, its problems, its skips.
-func checkDocsSite(root string, r *report) string {
-	cmd := exec.Command("go", "run", modulePath+"/tools/docs", "check", "-json")
+func checkDocsSite(root string, only []lesson, r *report) string {
+	args := []string{"run", modulePath + "/tools/docs", "check", "-json"}
+	for _, l := range only {
+		args = append(args, l.Num)
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -101,12 +102,19 @@ func runVerify(args []string) int {
 	}
 	lint := make(chan string, 1)
 	go func() { lint <- lintSolutions(root, r) }()
+	tools := make(chan string, 1)
+	go func() { tools <- testTools(root, race == "", r) }()
 	wg.Wait()
 	for _, line := range lines {
 		fmt.Println(line)
 	}
 	fmt.Println(<-lint)
-	fmt.Println(verifyDocs(root, all, r))
+	fmt.Println(<-tools)
+	var only []lesson // the recorded outputs of the lessons asked for
+	if len(flags.Args()) > 0 {
+		only = lessons
+	}
+	fmt.Println(verifyDocs(root, all, only, r))
 
 	fmt.Println()
 	for _, s := range r.skipped {
@@ -334,6 +342,7 @@ func runTests(root, dir string, args []string) testRun {
 			}
 		}
 	}
+	io.Copy(io.Discard, stdout) // after a line too long to scan: let go test finish
 	err := cmd.Wait()
 	run.wall = time.Since(started)
 	out.WriteString(cmd.Stderr.(*bytes.Buffer).String())
@@ -437,11 +446,23 @@ func lintSolutions(root string, r *report) string {
 	return fmt.Sprintf("%-22s ok    gofmt, go vet and staticcheck clean (%.1fs)", "lint", time.Since(start).Seconds())
 }
 
+// testTools runs the tests of the workbook's own commands (tools/...).
+func testTools(root string, race bool, r *report) string {
+	args := testArgs(race, 1)
+	args[len(args)-1] = modulePath + "/tools/..."
+	run := runTests(root, ".", args)
+	if run.buildFailed || run.panicked != "" || len(run.failed) > 0 {
+		r.fail("tools: go test %s/tools/... fails %v:\n%s", modulePath, run.failed, indent(tail(run.output, 40)))
+		return fmt.Sprintf("%-22s FAIL  tests of tools/...", "tools")
+	}
+	return fmt.Sprintf("%-22s ok    %d tests of tools/... pass (%.1fs)", "tools", run.passed, run.wall.Seconds())
+}
+
 // verifyDocs: every lesson has a learner's page and an instructor's page,
 // and the site passes its own checks (tools/docs check, see docs.go): the
 // strict build, the recorded test outputs, the diagrams, and the pages in
 // headless chromium. Those that need a missing tool are skipped, loudly.
-func verifyDocs(root string, all []lesson, r *report) string {
+func verifyDocs(root string, all, only []lesson, r *report) string {
 	for _, l := range all {
 		for _, page := range []string{"lessons", "instructor"} {
 			if !isFile(filepath.Join(root, "docs", page, l.Name+".md")) {
@@ -449,7 +470,7 @@ func verifyDocs(root string, all []lesson, r *report) string {
 			}
 		}
 	}
-	return checkDocsSite(root, r)
+	return checkDocsSite(root, only, r)
 }
 
 // raceProblem says why -race cannot be used here, or "" if it can.
