@@ -123,7 +123,7 @@ func TestStopsWhenServerStopsReading(t *testing.T) {
 		conn.(*net.TCPConn).CloseWrite()
 		<-ended // and never read what the client sends
 	})
-	t.Cleanup(func() { close(ended); wg.Wait() })
+	t.Cleanup(func() { l.Close(); close(ended); wg.Wait() }) // l.Close: if no client came, Accept still waits
 
 	line := strings.Repeat("x", 64<<10)
 	lines := make([]string, 256) // 16 MiB: more than both sides' socket buffers hold
