@@ -180,9 +180,12 @@ func TestClosesConnectionAcceptedAsCancelled(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s := start(t, l)
-		l.cancelOnAccept(s.cancel)
-		_, late := s.dial(t)
-
+		release := make(chan struct{})
+		l.holdAccept(release)
+		_, late := s.dial(t) // Accept has it, and holds it
+		s.cancel()
+		synctest.Wait() // all the cancel set off is done, before Serve sees late
+		close(release)
 		synctest.Wait()
 		if late.closeCount() == 0 {
 			l.fatalf(t, "Accept returned a connection just after ctx was cancelled and the listener closed, "+

@@ -193,19 +193,12 @@ func (l *fakeListener) failAlways() {
 	l.fail = true
 }
 
-// cancelOnAccept makes the next Accept that has a connection cancel the
-// server's ctx and wait for the listener to close before it returns the
-// connection: the connection arrives just as the server stops.
-func (l *fakeListener) cancelOnAccept(cancel func()) {
+// holdAccept makes the next Accept that has a connection keep it until
+// release is closed, so that the test can stop the server in between.
+func (l *fakeListener) holdAccept(release <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.onAccept = func() {
-		cancel()
-		select {
-		case <-l.closed:
-		case <-time.After(patience):
-		}
-	}
+	l.onAccept = func() { <-release }
 }
 
 // dial connects a client to the fake listener Serve is using, and returns
