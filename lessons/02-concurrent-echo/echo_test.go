@@ -12,10 +12,12 @@ import (
 	"log"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -216,19 +218,66 @@ func TestSurvivesAcceptErrors(t *testing.T) {
 }
 
 // TestPausesAfterAcceptErrors: when Accept keeps failing, the server waits
-// between tries instead of spinning a CPU core at 100%.
+// between tries, longer each time but never more than a second, instead of
+// spinning a CPU core at 100%. It runs on a fake clock (testing/synctest):
+// ten seconds of failures take no time at all, and the pauses are exact.
 func TestPausesAfterAcceptErrors(t *testing.T) {
-	checkNoLeaks(t)
-	l := &flakyListener{Listener: listen(t), failures: -1}
-	s := start(t, l)
-	time.Sleep(500 * time.Millisecond) // let it fail for a while
-	if calls := l.accepts(); calls > 50 {
-		s.fatalf(t, "Accept failed %d times in 0.5s; a failed Accept is usually still failing a moment later, "+
-			"so sleep before trying again (start near 5ms, double each time, up to 1s)", calls)
-	}
-	if s.stopped() {
-		s.fatalf(t, "(no client: Accept kept failing with %q)", acceptError)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		l := new(failingListener)
+		ended := make(chan struct{}) // closed when Serve's goroutine ends, however it ends
+		var err error
+		var early bool // Serve returned before the listener was closed
+		go func() {
+			defer close(ended)
+			err = Serve(l)
+			early = !l.isClosed()
+		}()
+		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
+		l.Close()
+		stuck := false
+		select {
+		case <-ended:
+		case <-time.After(2 * time.Second): // longer than any pause should be
+			stuck = true
+			l.stopNext()
+			<-ended
+		}
+
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		switch {
+		case l.stopped != "":
+			t.Fatal(l.stopped)
+		case early:
+			t.Fatalf("Serve returned (err = %v) while Accept was failing with %q; only a closed listener "+
+				"(errors.Is(err, net.ErrClosed)) ends Serve: for other errors, pause and Accept again", err, acceptError)
+		case stuck:
+			t.Fatalf("the listener was closed, and 2s later Serve was still running (the test stopped it): " +
+				"when Accept fails with net.ErrClosed, Serve must return")
+		}
+		pauses, longest := l.pauses(), time.Duration(0)
+		for i, p := range pauses {
+			if i > 0 && p < pauses[i-1] {
+				t.Fatalf("after failed Accept number %d the server paused %v, after number %d only %v: "+
+					"make each pause in a row at least as long as the one before (double it, up to 1s). The pauses: %v",
+					i, pauses[i-1], i+1, p, pauses)
+			}
+			longest = max(longest, p)
+		}
+		if first := l.inFirstSecond(); first > 20 {
+			t.Fatalf("Accept failed %d times in its first second; a failed Accept is usually still failing a moment later, "+
+				"so pause before trying again: 5ms the first time, twice as long each time after, up to 1s. The pauses: %v", first, pauses)
+		}
+		if longest > time.Second {
+			t.Fatalf("the server paused %v after a failed Accept: never more than a second, "+
+				"or clients wait that long once the trouble has passed. The pauses: %v", longest, pauses)
+		}
+		if longest < 500*time.Millisecond {
+			t.Fatalf("after 10s of failed Accepts the longest pause was %v: let the pause grow "+
+				"(double it after each failure in a row) up to 1s, so a lasting failure costs next to nothing. The pauses: %v",
+				longest, pauses)
+		}
+	})
 }
 
 // TestServeReturnsWhenListenerCloses: closing the listener is how a
@@ -439,23 +488,17 @@ func (b *logBuffer) waitFor(s string) bool {
 // acceptError is what a listener that ran out of file descriptors returns.
 var acceptError = &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
 
-// flakyListener fails its first Accepts with acceptError: all of them if
-// failures is negative, until it is closed.
+// flakyListener fails its first Accepts with acceptError.
 type flakyListener struct {
 	net.Listener
 	mu       sync.Mutex
 	failures int
-	calls    int
-	closed   bool
 }
 
 func (l *flakyListener) Accept() (net.Conn, error) {
 	l.mu.Lock()
-	l.calls++
-	fail := l.failures != 0 && !l.closed
-	if l.failures > 0 {
-		l.failures--
-	}
+	fail := l.failures > 0
+	l.failures--
 	l.mu.Unlock()
 	if fail {
 		return nil, acceptError
@@ -463,15 +506,83 @@ func (l *flakyListener) Accept() (net.Conn, error) {
 	return l.Listener.Accept()
 }
 
-func (l *flakyListener) Close() error {
-	l.mu.Lock()
-	l.closed = true
-	l.mu.Unlock()
-	return l.Listener.Close()
+// failingListener fails every Accept with acceptError until it is closed,
+// and notes when each call came, on the fake clock of the synctest bubble
+// it runs in. A goroutine that would never let that clock move (it calls
+// Accept again and again without a pause) is stopped, and the test says
+// why; so is one that is told to stop.
+type failingListener struct {
+	mu      sync.Mutex
+	calls   []time.Time
+	closed  bool
+	halt    bool   // stop the next caller
+	stopped string // why the caller was stopped
 }
 
-func (l *flakyListener) accepts() int {
+func (l *failingListener) Accept() (net.Conn, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.calls
+	now := time.Now()
+	if l.halt {
+		runtime.Goexit() // Accept's deferred Unlock still runs
+	}
+	if l.closed {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: net.ErrClosed}
+	}
+	l.calls = append(l.calls, now)
+	if n := len(l.calls); n >= 100 && l.calls[n-100].Equal(now) {
+		l.stop(fmt.Sprintf("Accept failed with %q 100 times in a row without any pause: the server spins, "+
+			"a CPU core at 100%%, and floods its log. Pause before trying again (time.Sleep), 5ms the first time, "+
+			"twice as long each time after, up to 1s", acceptError))
+	}
+	return nil, acceptError
+}
+
+// stop ends the calling goroutine (l.mu held): on a fake clock, a busy loop
+// would freeze time for good.
+func (l *failingListener) stop(why string) {
+	l.stopped = why + " (the test stopped that goroutine)"
+	runtime.Goexit() // Accept's deferred Unlock still runs
+}
+
+func (l *failingListener) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	return nil
+}
+
+func (l *failingListener) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// stopNext makes the next call to Accept end its goroutine.
+func (l *failingListener) stopNext() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.halt = true
+}
+
+func (l *failingListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 7} }
+
+// pauses returns the time between each failed Accept and the next (l.mu held).
+func (l *failingListener) pauses() []time.Duration {
+	var ps []time.Duration
+	for i := 1; i < len(l.calls); i++ {
+		ps = append(ps, l.calls[i].Sub(l.calls[i-1]))
+	}
+	return ps
+}
+
+// inFirstSecond counts the calls in the first second of failures (l.mu held).
+func (l *failingListener) inFirstSecond() int {
+	n := 0
+	for _, c := range l.calls {
+		if c.Sub(l.calls[0]) < time.Second {
+			n++
+		}
+	}
+	return n
 }
