@@ -344,16 +344,6 @@ func start(t *testing.T, l net.Listener) *server {
 	return s
 }
 
-// stopped reports whether Serve has returned.
-func (s *server) stopped() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // fatalf fails the test. If Serve has returned, that is the real news, so
 // the message leads with it.
 func (s *server) fatalf(t *testing.T, format string, args ...any) {
