@@ -33,11 +33,15 @@ func TestServesTwoClientsAtOnce(t *testing.T) {
 	if _, err := b.Write([]byte("I am client B\n")); err != nil {
 		s.fatalf(t, "client B: write: %v", err)
 	}
+	// The echo takes microseconds, and a server busy with A never sends it:
+	// a bound shorter than patience, so the lesson's first failure comes fast.
+	const bound = time.Second
+	b.SetReadDeadline(time.Now().Add(bound))
 	got := make([]byte, len("I am client B\n"))
 	if n, err := io.ReadFull(b, got); err != nil {
 		what := fmt.Sprintf("got %q and then %s", got[:n], explain(err))
 		if n == 0 && isTimeout(err) {
-			what = fmt.Sprintf("got no echo within %v", patience)
+			what = fmt.Sprintf("got no echo within %v", bound)
 		}
 		s.fatalf(t, "client B %s, while client A stayed connected: is each connection handled in its own goroutine (go ...)? "+
 			"While Serve runs handle itself, it cannot Accept anyone else", what)
