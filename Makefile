@@ -1,180 +1,123 @@
-# The Echo Workbook. `make help` lists everything.
+# The Echo Workbook. `make help` lists every goal, each with the go run
+# command that does the same without make.
 #
-# Lesson commands take the lesson as a goal of its own, in either order:
+# A lesson goal names its lesson in either order, or with LESSON:
 #     make lesson-03 test      make test lesson-03      make test LESSON=03
-# A lesson alone runs its tests: `make lesson-03`.
+# Settings are variables (make lesson-03 test COUNT=1); make hands them to
+# the command in its environment, and the command reads them there.
+#
+# Every recipe is one line calling one of the workbook's two commands:
+# tools/cmd/workbook (learning) and tools/cmd/maintain (checking the
+# workbook). Both are built into .workbook/bin, again when tools/ changes.
 
-SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.DELETE_ON_ERROR:
-MAKEFLAGS += --no-print-directory
+MAKEFLAGS += --no-print-directory --no-builtin-rules
 
-MODULE := example.com/echo-workbook
-# The workbook's own command (tools/workbook), built into .workbook/bin and
-# rebuilt only when its source changes: quicker than `go run` on every call,
-# and no "exit status 1" from go run after a command that said why it failed.
-# A target that runs it lists it as a prerequisite.
-WB := .workbook/bin/workbook
-$(WB): $(filter-out %_test.go,$(wildcard tools/workbook/*.go)) tools/workbook/go.mod tools/workbook/go.sum
-	@command -v go >/dev/null || { echo "Go is not installed, or not on your PATH: install Go 1.26 or newer from https://go.dev/dl/" >&2; exit 2; }
-	@mkdir -p $(@D)
-	@go build -o $@.$$$$ ./tools/workbook && mv -f $@.$$$$ $@
+LESSON ?= $(patsubst lesson-%,%,$(filter lesson-%,$(MAKECMDGOALS)))
 
-# ---- which lesson ---------------------------------------------------------
-
-LESSON_GOALS := $(filter lesson-%,$(MAKECMDGOALS))
-ifneq ($(words $(LESSON_GOALS)),0)
-  ifneq ($(words $(LESSON_GOALS)),1)
-    $(error one lesson at a time, please: $(LESSON_GOALS))
-  endif
-  LESSON := $(patsubst lesson-%,%,$(LESSON_GOALS))
-endif
-# "3" means "03".
-ifneq ($(LESSON),)
-  override LESSON := $(if $(filter 1 2 3 4 5 6 7 8 9,$(LESSON)),0$(LESSON),$(LESSON))
-  LESSON_DIR := $(wildcard lessons/$(LESSON)-*)
-  SOLUTION_DIR := $(wildcard solutions/$(LESSON)-*)
-  ifeq ($(LESSON_DIR),)
-    $(error there is no lesson $(LESSON); the lessons are: $(patsubst lessons/%,%,$(wildcard lessons/[0-9][0-9]-*)))
-  endif
-  # The lesson after this one: the smallest number that sorts after it.
-  NEXT_LESSON := $(firstword $(foreach n,$(sort $(foreach d,$(wildcard lessons/[0-9][0-9]-*),$(firstword $(subst -, ,$(notdir $(d)))))),$(if $(filter $(LESSON),$(lastword $(sort $(LESSON) $(n)))),,$(n))))
-endif
-
-# ---- how tests run --------------------------------------------------------
-
-# -race is on: most lessons are about goroutines, and a data race is a bug
-# the tests must show. RACE=0 turns it off; without cgo it is off, loudly.
-RACE ?= 1
-ifeq ($(RACE),1)
-  ifneq ($(shell go env CGO_ENABLED),1)
-    RACE_WARNING := the race detector needs cgo, which is off here (CGO_ENABLED=0); running WITHOUT -race. Install a C compiler (gcc) and set CGO_ENABLED=1, or say RACE=0 to silence this.
-  else ifeq ($(shell command -v $$(go env CC) 2>/dev/null),)
-    RACE_WARNING := the race detector needs a C compiler ($(shell go env CC)), and there is none; running WITHOUT -race. Install gcc (or clang), or say RACE=0 to silence this.
-    export CGO_ENABLED := 0
-  else
-    RACE_FLAG := -race
-  endif
-endif
-# The race detector's default 1s pause at exit only slows every run down.
-export GORACE ?= atexit_sleep_ms=0
-# -failfast: one failure at a time, the first in the file being the most
-# basic. ALL=1 runs every test anyway. RUN=TestName picks tests. TIMEOUT
-# cuts off tests that hang (watch too), with a dump of where each goroutine waits.
-TIMEOUT ?= 60s
-TEST_FLAGS = $(RACE_FLAG) -timeout $(TIMEOUT) $(if $(ALL),,-failfast) $(if $(RUN),-run '$(RUN)') $(if $(V),-v)
-
-define need_lesson
-	@if [ -z "$(LESSON)" ]; then echo "which lesson? say: make lesson-01 $@   (or: make $@ LESSON=01)" >&2; exit 2; fi
-endef
-define race_warning
-	$(if $(RACE_WARNING),@echo "WARNING: $(RACE_WARNING)" >&2)
-endef
+WORKBOOK := .workbook/bin/workbook
+MAINTAIN := .workbook/bin/maintain
+TOOLS := $(shell find tools/cmd tools/internal -name '*.go' ! -name '*_test.go') tools/go.mod tools/go.sum
+.workbook/bin/%: $(TOOLS)
+	@cd tools && GOWORK=off go build -o ../$@ ./cmd/$*
 
 ##@ Learn
 
 .PHONY: help
-help: ## Show this help
-	@b= c= r=; if [ -t 1 ] && [ -z "$$NO_COLOR" ] && [ "$$TERM" != dumb ]; then b=$$'\033[1m' c=$$'\033[36m' r=$$'\033[0m'; fi; \
-	awk -v b="$$b" -v c="$$c" -v r="$$r" 'BEGIN { FS = ":.*## " } \
-	  /^##@/ { printf "\n%s%s%s\n", b, substr($$0, 5), r } \
-	  /^[a-zA-Z0-9_%-]+:.*## / { printf "  make %s%-18s%s %s\n", c, $$1, r, $$2 }' $(MAKEFILE_LIST)
-	@echo
-	@echo "Options: RACE=0 (no race detector)  ALL=1 (every test; every hint)  RUN=TestName  V=1  TIMEOUT=60s"
-	@echo "         HINT=1 (hints from the first)  POLL=1 (watch by polling)  YES=1 (reset without asking)"
-	@echo
-	@echo "Start here: make doctor, then make lesson-01 test   (the lessons: $(patsubst lessons/%,%,$(wildcard lessons/[0-9][0-9]-*)))"
+help: $(WORKBOOK) ## Every goal, and the go run command that does the same
+	@$(WORKBOOK) help
 
-# `make lesson-03` selects lesson 03 for the other goals; alone, it tests it.
-lesson-%: ## Select a lesson for the goals after it: make lesson-03 test
-	@if [ "$(filter-out lesson-%,$(MAKECMDGOALS))" = "" ]; then $(MAKE) test LESSON=$(LESSON); fi
+lesson-%: $(WORKBOOK) ## Pick lesson NN for the goals after it; alone, run its tests
+	@$(if $(filter-out lesson-%,$(MAKECMDGOALS)),:,$(WORKBOOK) test $*)
 
 .PHONY: test
-test: ## Run the lesson's tests on your code (make lesson-01 test)
-	$(need_lesson)
-	$(race_warning)
-	@cd $(LESSON_DIR) && go test $(TEST_FLAGS) ./... && \
-	  { echo "Lesson $(LESSON) passes. Compare with the reference: make lesson-$(LESSON) diff"; \
-	    echo "$(if $(NEXT_LESSON),Next: make lesson-$(NEXT_LESSON) test   ($(wildcard lessons/$(NEXT_LESSON)-*)/README.md),That was the last lesson: make status shows them all.)"; } || \
-	  { echo; echo "Not yet. Read the first failure above; stuck? make lesson-$(LESSON) hint"; \
-	    echo "Re-run on every save: make lesson-$(LESSON) watch"; exit 1; }
+test: $(WORKBOOK) ## Run the lesson's tests on your code
+	@$(WORKBOOK) test $(LESSON)
 
 .PHONY: watch
-watch: $(WB) ## Re-run the lesson's tests on every save
-	$(need_lesson)
-	@$(WB) watch $(if $(RACE_FLAG),,-race=false) -timeout $(TIMEOUT) $(if $(POLL),-poll) $(LESSON)
+watch: $(WORKBOOK) ## Run the lesson's tests again on every save (keys: h hint, r run, q quit)
+	@$(WORKBOOK) watch $(LESSON)
 
 .PHONY: hint
-hint: $(WB) ## Show the lesson's next hint (ALL=1: all of them; HINT=1: start over)
-	$(need_lesson)
-	@$(WB) hint $(if $(ALL),-all) $(if $(HINT),-n $(HINT)) $(LESSON)
-
-.PHONY: status
-status: $(WB) ## Where you are: every lesson passing, failing or untouched
-	$(race_warning)
-	@$(WB) status $(if $(RACE_FLAG),,-race=false) $(if $(ALL),-all)
-
-.PHONY: doctor
-doctor: $(WB) ## Check this machine before the workshop: Go, race detector, tools, port 7007, modules
-	@$(WB) doctor
+hint: $(WORKBOOK) ## Show the lesson's next hint
+	@$(WORKBOOK) hint $(LESSON)
 
 .PHONY: run
-run: ## Start the lesson's program (ARGS='-addr 127.0.0.1:9000'; CMD=echoclient picks another)
-	$(need_lesson)
-	@cmds=($(wildcard $(LESSON_DIR)/cmd/*)); \
-	if [ $${#cmds[@]} -eq 0 ]; then echo "lesson $(LESSON) has no program to run" >&2; exit 2; fi; \
-	cmd=$${cmds[0]}; [ -d $(LESSON_DIR)/cmd/echoserver ] && cmd=$(LESSON_DIR)/cmd/echoserver; \
-	[ -n "$(CMD)" ] && cmd=$(LESSON_DIR)/cmd/$(CMD); \
-	[ -d "$$cmd" ] || { echo "lesson $(LESSON) has no program $(CMD); it has: $(notdir $(wildcard $(LESSON_DIR)/cmd/*))" >&2; exit 2; }; \
-	echo "go run ./$$cmd $(ARGS)"; go run ./$$cmd $(ARGS)
+run: $(WORKBOOK) ## Start the lesson's program on PORT (7007); try it with nc 127.0.0.1 7007
+	@$(WORKBOOK) run $(LESSON)
 
 .PHONY: reset
-reset: $(WB) ## Put the lesson's starter code back (asks first, keeps a backup)
-	$(need_lesson)
-	@$(WB) reset $(if $(YES),-yes) $(LESSON)
+reset: $(WORKBOOK) ## Put the lesson's starter code back (asks first, keeps a backup)
+	@$(WORKBOOK) reset $(LESSON)
+
+.PHONY: status
+status: $(WORKBOOK) ## Where you are: every lesson passing, failing or untouched
+	@$(WORKBOOK) status
+
+.PHONY: doctor
+doctor: $(WORKBOOK) ## Check this machine before the workshop, and download the modules
+	@$(WORKBOOK) doctor
 
 ##@ Compare with the reference
 
 .PHONY: solution
-solution: ## Run the lesson's tests on the reference solution
-	$(need_lesson)
-	$(race_warning)
-	@cd $(SOLUTION_DIR) && go test $(subst -failfast,,$(TEST_FLAGS)) ./... && \
-	  echo "The reference passes lesson $(LESSON)'s tests. Your code against it: make lesson-$(LESSON) diff"
+solution: $(WORKBOOK) ## Run the lesson's tests on the reference solution
+	@$(WORKBOOK) solution $(LESSON)
 
 .PHONY: diff
-diff: $(WB) ## Your code next to the reference (tests left out)
-	$(need_lesson)
-	@$(WB) diff $(LESSON)
+diff: $(WORKBOOK) ## Your code next to the reference (tests left out)
+	@$(WORKBOOK) diff $(LESSON)
+
+##@ Teach
+
+.PHONY: class
+class: $(WORKBOOK) ## The room at a glance: every learner checkout in DIR, lesson by lesson (FORMAT=html|json, LEARNER=name)
+	@$(WORKBOOK) class
 
 ##@ Maintain the workbook
 
 .PHONY: verify
-verify: $(WB) ## Check every lesson: starter fails, solution passes (-race, 3 runs), tests match, lint, docs
-	@$(WB) verify $(if $(COUNT),-count $(COUNT)) $(LESSON)
+verify: $(MAINTAIN) ## Every lesson as designed: starter fails, solution passes, corpus caught, lint, docs
+	@$(MAINTAIN) verify $(LESSON)
 
-.PHONY: kit
-kit: ## Copy the shared test kit (tools/testkit/kit_test.go) into every lesson and solution
-	@for d in lessons/[0-9][0-9]-* solutions/[0-9][0-9]-*; do cp tools/testkit/kit_test.go $$d/kit_test.go; done
+.PHONY: load
+load: $(MAINTAIN) ## verify and every solution -race -count=20, beside CPU burners
+	@$(MAINTAIN) load $(LESSON)
 
 .PHONY: docs
-docs: ## Build the docs site into site/ (strict: a broken link or include fails)
-	mkdocs build --strict
+docs: $(MAINTAIN) ## Build the docs site into site/ (strict)
+	@$(MAINTAIN) docs
 
 .PHONY: docs-serve
-docs-serve: ## Serve the docs at http://127.0.0.1:8000, reloading on edits
-	mkdocs serve
-
-.PHONY: docs-outputs
-docs-outputs: ## Record the test output the docs show (docs/outputs/) from real runs
-	@go run $(MODULE)/tools/docs outputs $(LESSON)
-
-.PHONY: diagrams
-diagrams: ## Render docs/diagrams/*.mmd to the SVGs the pages show (needs npm and chromium)
-	@go run $(MODULE)/tools/docs diagrams
+docs-serve: $(MAINTAIN) ## Serve the docs at http://127.0.0.1:8000, reloading on edits
+	@$(MAINTAIN) docs-serve
 
 .PHONY: docs-check
-docs-check: ## Check the site: strict build, recorded outputs, diagrams, every page in headless chromium
-	@go run $(MODULE)/tools/docs check
+docs-check: $(MAINTAIN) ## Only the docs: strict build, diagrams, recorded outputs, every page in chromium
+	@$(MAINTAIN) verify -docs $(LESSON)
 
-# No catch-all rule: a typo such as `make tset` fails loudly.
+.PHONY: docs-outputs
+docs-outputs: $(MAINTAIN) ## Record the test output the docs show, from real runs
+	@$(MAINTAIN) docs-outputs $(LESSON)
+
+.PHONY: diagrams
+diagrams: $(MAINTAIN) ## Render docs/diagrams/*.mmd to SVG (needs npm and chromium)
+	@$(MAINTAIN) diagrams
+
+.PHONY: kit
+kit: $(MAINTAIN) ## Copy the shared test kit (tools/testkit) into every lesson and solution
+	@$(MAINTAIN) kit
+
+.PHONY: offline-kit
+offline-kit: $(MAINTAIN) ## Gather every Go module into a folder for a room without internet
+	@$(MAINTAIN) offline-kit
+
+.PHONY: offline
+offline: $(MAINTAIN) ## Prove make lesson-01 test works from the offline kit with the module proxy off
+	@$(MAINTAIN) offline
+
+# Any other goal is a typo: fail, naming the nearest goal. The files make
+# might look for a rule for get an empty one, so they never match it.
+Makefile $(TOOLS): ;
+%: $(WORKBOOK)
+	@$(WORKBOOK) goal $@

@@ -1,28 +1,26 @@
 // Lesson 04 tests. The first ones are about Exchange: one client, its two
 // goroutines waited for with a sync.WaitGroup. The rest are about
-// ExchangeAll: many clients at once, results in order. Run them with
-// `make lesson-04 test`; see README.md for the task.
+// ExchangeAll: many clients at once, results in order. The test plays the
+// server (a peer, kit_net_test.go). Run them with `make lesson-04 test`;
+// see README.md for the task.
 
 package echo
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"maps"
 	"net"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -33,63 +31,96 @@ import (
 // Add, comes before it, every time.
 func TestExchangeWaitsForBothGoroutines(t *testing.T) {
 	checkNoLeaks(t)
-	s := startServer(t, echoLines)
+	p := startPeer(t, (*peerConn).echo)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	lines := []string{"one CPU", "two goroutines", "three lines"}
-	got, err := exchange(t, s.dial(t), lines, s.status)
-	checkReplies(t, lines, got, err)
+	x := exchange(p.dial(t), lines)
+	got, err := x.wait(t, p, echoing(p))
+	checkReplies(t, x, lines, got, err)
 }
 
-// TestExchangeEchoesEveryLine: against an echo server, every line goes
-// out with its "\n", and every line comes back, in order.
-func TestExchangeEchoesEveryLine(t *testing.T) {
+// TestExchangeWaitsForItsWriter: the replies are all in while the writer
+// is still half-closing (this connection holds CloseWrite until Exchange
+// waits, its reader done). Exchange must wait for its writer too.
+func TestExchangeWaitsForItsWriter(t *testing.T) {
 	checkNoLeaks(t)
-	s := startServer(t, echoLines)
+	p := startPipePeer(t, (*peerConn).echo, true)
+	conn := &heldCloseWrite{Conn: p.dial(t).conn, in: make(chan struct{}), out: make(chan struct{})}
+	defer conn.release()
+	lines := []string{"hold", "the", "half-close"}
+	x := goCall("Exchange", func() ([]string, error) { return Exchange(conn, lines) })
+	waitUntil(func() bool { // a stall here proves nothing: the writer is let go below, and the call waited for
+		gs := startedSince(x.before)
+		waiting := len(gs) <= 2 && !slices.ContainsFunc(slices.Collect(maps.Values(gs)), goroutine.busy)
+		return x.returned() || conn.entered() && waiting
+	})
+	if x.returned() && conn.entered() {
+		t.Fatalf("Exchange returned, with %s and the error %v, while its writer was still in CloseWrite (this connection "+
+			"holds it until Exchange waits and its reader is done): it did not wait for its writer. Count both goroutines "+
+			"(wg.Add(2)), and have each one call Done as it ends (defer wg.Done())", count(len(x.got), "reply", "replies"), x.err)
+	}
+	conn.release()
+	got, err := x.wait(t, p, echoing(p))
+	checkReplies(t, x, lines, got, err)
+}
+
+// TestExchangeReturnsEachReply: against an echo server, every line goes
+// out with its "\n", and every line comes back, in order.
+func TestExchangeReturnsEachReply(t *testing.T) {
+	checkNoLeaks(t)
+	p := startPeer(t, (*peerConn).echo)
 	lines := []string{"hello", "", "echo, echo, echo", "a carriage return\r", "ünïcödé ✓", "last line"}
-	got, err := exchange(t, s.dial(t), lines, s.status)
-	checkReplies(t, lines, got, err)
-	if want := strings.Join(lines, "\n") + "\n"; s.received() != want {
-		t.Fatalf("the server received %q; want each line followed by \"\\n\": %q", s.received(), want)
+	x := exchange(p.dial(t), lines)
+	got, err := x.wait(t, p, echoing(p))
+	checkReplies(t, x, lines, got, err)
+	if got, want := string(p.accepted()[0].received()), strings.Join(lines, "\n")+"\n"; got != want {
+		t.Fatalf("the server received %q; want each line followed by \"\\n\": %q", got, want)
 	}
 }
 
-// TestExchangeSendsAndReceivesAtOnce: the server sends its echo back as
-// it reads, in small pieces, and reads no more until the client has read
-// them. A client that sends everything before it reads anything waits
-// forever.
-func TestExchangeSendsAndReceivesAtOnce(t *testing.T) {
+// TestExchangeReadsWhileWriting: the server sends its echo back as it
+// reads, in small pieces, over a connection with no buffer at all (in
+// memory), and reads no more until the client has read them. A client that
+// sends everything before it reads anything waits forever.
+func TestExchangeReadsWhileWriting(t *testing.T) {
 	checkNoLeaks(t)
 	var lines []string
 	for i := range 300 { // 300 lines of up to 100 bytes: more than any buffer on the way
 		lines = append(lines, fmt.Sprintf("line %d %s", i, strings.Repeat("ab", i%45)))
 	}
-	client := pipeServer(t, func(server *pipeConn) {
+	p := startPipePeer(t, func(c *peerConn) {
 		buf := make([]byte, 7) // pieces that never fit a line exactly
 		for {
-			n, err := server.Read(buf)
-			if _, werr := server.Write(buf[:n]); err != nil || werr != nil {
+			n, err := c.Read(buf)
+			if _, werr := c.Write(buf[:n]); err != nil || werr != nil {
 				return
 			}
 		}
+	}, true)
+	x := exchange(p.dial(t), lines)
+	got, err := x.wait(t, p, func() string {
+		c := p.accepted()[0]
+		if c.lines() < len(lines) && strings.Contains(c.status(), "blocked writing") {
+			return fmt.Sprintf("The server had received %d of the %d lines and was blocked sending their echo, which "+
+				"no one read; until someone does, it reads nothing more, so your sender waits too. Sending and "+
+				"receiving must run at the same time, each in a goroutine of its own.", c.lines(), len(lines))
+		}
+		return "The test's server echoes each line as it comes (" + c.status() + ")."
 	})
-	got, err := exchange(t, client, lines, func() string {
-		return "the server is waiting for you to read its echo before it reads more of your lines: " +
-			"sending and receiving must run at the same time, each in a goroutine of its own"
-	})
-	checkReplies(t, lines, got, err)
+	checkReplies(t, x, lines, got, err)
 }
 
 // TestExchangeClosesTheConnection: Exchange uses its connection up, so it
 // closes it before it returns, even when all went well.
 func TestExchangeClosesTheConnection(t *testing.T) {
 	checkNoLeaks(t)
-	client := pipeServer(t, func(server *pipeConn) {
-		io.Copy(server, server)
-	})
+	p := startPipePeer(t, (*peerConn).echo, true)
+	conn := p.dial(t)
 	lines := []string{"close", "me"}
-	got, err := exchange(t, client, lines, func() string { return "the server echoes every line" })
-	checkReplies(t, lines, got, err)
-	if !client.closed() {
+	x := exchange(conn, lines)
+	got, err := x.wait(t, p, echoing(p))
+	checkReplies(t, x, lines, got, err)
+	if !conn.did("Close") {
 		t.Fatalf("Exchange returned without closing conn; it uses the connection up (it half-closed it), " +
 			"so it must close it, once both goroutines are done with it: defer conn.Close()")
 	}
@@ -103,17 +134,20 @@ func TestExchangeReturnsTheFirstError(t *testing.T) {
 
 	t.Run("read fails", func(t *testing.T) {
 		checkNoLeaks(t)
-		client := pipeServer(t, func(server *pipeConn) {
-			// Echo two lines, read nothing, then the connection is reset.
-			server.Write([]byte("one\ntwo\n"))
-			server.CloseWrite()
-		})
-		conn := &brokenConn{pipeConn: client, readErr: errReset}
-		got, err := exchange(t, conn, lines, func() string {
+		p := startPipePeer(t, func(c *peerConn) {
+			// Echo two lines, then read nothing: the connection is reset.
+			c.Write([]byte("one\ntwo\n"))
+			c.closeWrite()
+			c.waitEnd()
+		}, true)
+		conn := p.dial(t)
+		conn.failReadsAtEOF(errReset)
+		x := exchange(conn, lines)
+		got, err := x.wait(t, p, func() string {
 			return "receive failed (the connection was reset after two replies), and send is still blocked in Write, " +
-				"because this server reads nothing: when one side fails, close conn, so that the other one's Read or Write returns"
+				"because this server reads nothing: when one side fails, close conn, so that the other one's Read or Write returns."
 		})
-		checkError(t, err, errReset, "the connection was reset while reading the third reply")
+		checkError(t, x, err, errReset, "the connection was reset while reading the third reply")
 		if diff := cmp.Diff([]string{"one", "two"}, got); diff != "" {
 			t.Fatalf("two replies came back before the reset; Exchange returned (-want +got):\n%s\n"+
 				"return the replies read before the error, too", diff)
@@ -122,13 +156,31 @@ func TestExchangeReturnsTheFirstError(t *testing.T) {
 
 	t.Run("write fails", func(t *testing.T) {
 		checkNoLeaks(t)
-		client := pipeServer(t, nil) // a server that neither reads nor writes
-		conn := &brokenConn{pipeConn: client, writeErr: errBrokenPipe}
-		_, err := exchange(t, conn, lines, func() string {
+		p := startPipePeer(t, (*peerConn).waitEnd, true) // a server that neither reads nor writes
+		conn := p.dial(t)
+		conn.failWrites(0, errBrokenPipe)
+		x := exchange(conn, lines)
+		_, err := x.wait(t, p, func() string {
 			return "send failed (every Write fails with a broken pipe), and receive is still blocked in Read, " +
-				"because this server sends nothing: when one side fails, close conn, so that the other one's Read or Write returns"
+				"because this server sends nothing: when one side fails, close conn, so that the other one's Read or Write returns."
 		})
-		checkError(t, err, errBrokenPipe, "every Write failed")
+		checkError(t, x, err, errBrokenPipe, "every Write failed")
+	})
+
+	t.Run("both fail", func(t *testing.T) {
+		checkNoLeaks(t)
+		a, b := net.Pipe()
+		defer b.Close()
+		conn := &bothFail{Conn: a, both: make(chan struct{})}
+		x := goCall("Exchange", func() ([]string, error) { return Exchange(conn, lines) })
+		_, err := x.wait(t, nil, func() string { return "Its first Read and its first Write had failed, each on its own." })
+		if err == nil {
+			checkError(t, x, err, errReset, "Read and Write both failed at once, each on its own")
+		}
+		if !errors.Is(err, errReset) && !errors.Is(err, errBrokenPipe) {
+			t.Fatalf("Read and Write both failed at once, each on its own (a reset, a broken pipe), and Exchange returned %v; "+
+				"want one of those two errors, wrapped: whichever goroutine failed first keeps its error", err)
+		}
 	})
 }
 
@@ -138,30 +190,29 @@ func TestExchangeReturnsTheFirstError(t *testing.T) {
 // may come before their Add, comes before it, every time.
 func TestExchangeAllWaitsForEveryClient(t *testing.T) {
 	checkNoLeaks(t)
-	s := startServer(t, echoLines)
+	p := startPeer(t, (*peerConn).echo)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	sessions := sessionsFor(3)
-	results, err := exchangeAll(t, patience, s.addr, sessions, s.status)
+	x := exchangeAll(p.addr, sessions)
+	results, err := x.wait(t, p, echoing(p))
 	// Ask the server, not results: goroutines still running may write
 	// results at any moment, and reading it now would be a data race.
-	if n := s.connections(); err == nil && n < len(sessions) {
-		t.Fatalf("ExchangeAll returned, with no error, when only %d of its %d clients had even connected: "+
-			"Wait returned before the goroutines were done. Call wg.Add(1) before the go statement, not inside the goroutine "+
-			"(by then, Wait may have returned already), or let wg.Go do it. go vet ./... spots an Add inside a goroutine",
-			n, len(sessions))
+	if n := len(p.accepted()); err == nil && n < len(sessions) {
+		t.Fatalf("ExchangeAll returned, with no error, when only %d of its %d clients had even connected%s",
+			n, len(sessions), returnedEarly(x, "ExchangeAll"))
 	}
-	checkResults(t, sessions, results, err)
+	checkEveryEcho(t, sessions, results, err)
 }
 
 // TestExchangeAllReturnsEveryEcho: each session gets a connection of its
 // own, and results[i] is what came back for sessions[i].
 func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 	checkNoLeaks(t)
-	s := startServer(t, echoLines)
+	p := startPeer(t, (*peerConn).echo)
 	sessions := sessionsFor(3)
-	results, err := exchangeAll(t, patience, s.addr, sessions, s.status)
-	checkResults(t, sessions, results, err)
-	if n := s.connections(); n != len(sessions) {
+	results, err := exchangeAll(p.addr, sessions).wait(t, p, echoing(p))
+	checkEveryEcho(t, sessions, results, err)
+	if n := len(p.accepted()); n != len(sessions) {
 		t.Fatalf("ExchangeAll ran %d sessions over %d connections; want one connection per session", len(sessions), n)
 	}
 }
@@ -172,13 +223,10 @@ func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 func TestExchangeAllRunsClientsAtOnce(t *testing.T) {
 	checkNoLeaks(t)
 	sessions := sessionsFor(5)
-	g := newGate(sessions, false)
-	s := startServer(t, g.serve)
-	results, err := exchangeAll(t, 2*patience, s.addr, sessions, g.status)
-	if g.expired() {
-		t.Fatal(g.status())
-	}
-	checkResults(t, sessions, results, err)
+	p := startPeer(t, gate(sessions, false))
+	p.releaseWhen(len(sessions)) // the gate's barrier
+	results, err := exchangeAll(p.addr, sessions).wait(t, p, gated(p, len(sessions)))
+	checkEveryEcho(t, sessions, results, err)
 }
 
 // TestExchangeAllKeepsResultsInOrder: the clients finish in the reverse
@@ -186,12 +234,9 @@ func TestExchangeAllRunsClientsAtOnce(t *testing.T) {
 func TestExchangeAllKeepsResultsInOrder(t *testing.T) {
 	checkNoLeaks(t)
 	sessions := sessionsFor(5)
-	g := newGate(sessions, true)
-	s := startServer(t, g.serve)
-	results, err := exchangeAll(t, 2*patience, s.addr, sessions, g.status)
-	if g.expired() {
-		t.Fatal(g.status())
-	}
+	p := startPeer(t, gate(sessions, true))
+	p.releaseWhen(len(sessions)) // the gate's barrier
+	results, err := exchangeAll(p.addr, sessions).wait(t, p, gated(p, len(sessions)))
 	checkResults(t, sessions, results, err)
 }
 
@@ -204,8 +249,8 @@ func TestExchangeAllReportsEveryFailure(t *testing.T) {
 		sessions := sessionsFor(5)
 		sessions[1][0] = "client 1: please reset this connection"
 		sessions[3][0] = "client 3: please reset this connection"
-		s := startServer(t, resetOrEcho)
-		results, err := exchangeAll(t, patience, s.addr, sessions, s.status)
+		p := startPeer(t, resetOrEcho)
+		results, err := exchangeAll(p.addr, sessions).wait(t, p, echoing(p))
 		if err == nil {
 			t.Fatalf("the server reset the connections of clients 1 and 3, and ExchangeAll returned no error: " +
 				"keep each client's error (errs[i], like results[i]) and return them, errors.Join(errs...)")
@@ -233,7 +278,7 @@ func TestExchangeAllReportsEveryFailure(t *testing.T) {
 		checkNoLeaks(t)
 		sessions := sessionsFor(3)
 		// Nothing can listen on port 0: every Dial fails at once.
-		_, err := exchangeAll(t, patience, "127.0.0.1:0", sessions, func() string { return "every Dial has failed" })
+		_, err := exchangeAll("127.0.0.1:0", sessions).wait(t, nil, func() string { return "Every Dial had failed." })
 		if err == nil {
 			t.Fatalf("ExchangeAll to an address where no server listens returned no error: " +
 				"when Dial fails, that client's error must be returned")
@@ -250,100 +295,166 @@ func TestExchangeAllReportsEveryFailure(t *testing.T) {
 // its connections is left open.
 func TestExchangeAllClosesEveryConnection(t *testing.T) {
 	checkNoLeaks(t)
-	// No garbage collection meanwhile: the finalizer of a connection that
-	// is no longer referenced closes it, and would hide the leak.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	s := startServer(t, echoLines)
-	sessions := sessionsFor(5)
-	before := openFiles()
-	if before < 0 {
-		t.Skip("cannot count this process's open files on " + runtime.GOOS)
+	p := startPeer(t, (*peerConn).echo)
+	socks := trackSockets(t)
+	if socks == nil {
+		t.Skip("cannot count this process's open sockets on " + runtime.GOOS)
 	}
-	results, err := exchangeAll(t, patience, s.addr, sessions, s.status)
+	sessions := sessionsFor(5)
+	results, err := exchangeAll(p.addr, sessions).wait(t, p, echoing(p))
 	checkResults(t, sessions, results, err)
-	s.waitForHandlers(t) // the server's end of each connection is closed
-	if after := openFiles(); after > before {
-		t.Fatalf("after ExchangeAll returned, this process had %d more open files than before it ran %d sessions: "+
+	// The server closes its end of each connection once it has echoed it.
+	if left, _ := socks.waitClosed(); len(left) > 0 {
+		t.Fatalf("after ExchangeAll returned, %s it opened to run %d sessions %s still open (%s): "+
 			"every connection must be closed by the time ExchangeAll returns: Exchange closes its conn (defer conn.Close()), "+
 			"and a connection that never reaches Exchange needs a Close of its own",
-			after-before, len(sessions))
+			count(len(left), "connection", "connections"), len(sessions),
+			map[bool]string{true: "was", false: "were"}[len(left) == 1], firstFew(left, 5))
 	}
 }
 
-// ---- plumbing for the tests above ----
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
+
+// returnedEarly says, for a call that returned too soon with no error,
+// which goroutines it started were still running, and what name's code in
+// client.go does with its WaitGroup.
+func returnedEarly[T any](x *call[T], name string) string {
+	msg := "."
+	if n := len(startedSince(x.before)); n > 0 {
+		msg = fmt.Sprintf(", while %s it started %s still running.", count(n, "goroutine", "goroutines"),
+			map[bool]string{true: "was", false: "were"}[n == 1])
+	}
+	switch waits, addAt := waitGroupUse(name); {
+	case !waits:
+		return msg + fmt.Sprintf(" %s (client.go) calls no Wait: nothing makes it wait for the goroutines it starts. "+
+			"Call wg.Wait() once they are all started, before reading what they wrote", name)
+	case addAt > 0:
+		return msg + fmt.Sprintf(" wg.Add is called inside the goroutine (client.go:%d): when it runs, Wait may have seen "+
+			"a count of 0 and returned already%s. Call Add before the go "+
+			"statement, or let wg.Go do it; go vet ./... reports such an Add. Such an Add races with Wait: on runs where "+
+			"the goroutine happens to come first, the race detector (-race) still reports it, as a DATA RACE", addAt,
+			map[bool]string{true: " (on one CPU, as in this test, it always has)"}[runtime.GOMAXPROCS(0) == 1])
+	}
+	return msg + fmt.Sprintf(" %s calls Wait, yet it returned before its goroutines were done: does the count include "+
+		"every goroutine before Wait runs, and does each one call Done only as it ends?", name)
+}
+
+// waitGroupUse reads fn in client.go: whether it calls a Wait method,
+// and the line of an Add called inside a goroutine it starts (0: none).
+func waitGroupUse(fn string) (waits bool, addAt int) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "client.go", nil, 0)
+	if err != nil {
+		return true, 0 // claim nothing
+	}
+	method := func(n ast.Node) string { // "Wait" for wg.Wait()
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
+				return sel.Sel.Name
+			}
+		}
+		return ""
+	}
+	for _, d := range f.Decls {
+		if d, ok := d.(*ast.FuncDecl); ok && d.Name.Name == fn {
+			ast.Inspect(d, func(n ast.Node) bool {
+				waits = waits || method(n) == "Wait"
+				if g, ok := n.(*ast.GoStmt); ok {
+					ast.Inspect(g.Call.Fun, func(n ast.Node) bool {
+						if method(n) == "Add" && addAt == 0 {
+							addAt = fset.Position(n.Pos()).Line
+						}
+						return true
+					})
+				}
+				return true
+			})
+		}
+	}
+	return waits, addAt
+}
+
+// heldCloseWrite holds the writer in CloseWrite until release.
+type heldCloseWrite struct {
+	net.Conn
+	in, out         chan struct{} // closed: CloseWrite was called; it may go on
+	inOnce, outOnce sync.Once
+}
+
+func (c *heldCloseWrite) CloseWrite() error {
+	c.inOnce.Do(func() { close(c.in) })
+	<-c.out
+	return c.Conn.(interface{ CloseWrite() error }).CloseWrite()
+}
+
+func (c *heldCloseWrite) entered() bool {
+	select {
+	case <-c.in:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *heldCloseWrite) release() { c.outOnce.Do(func() { close(c.out) }) }
+
+// bothFail is a connection whose Read and Write both fail, each on its
+// own, once both were called: neither failure follows from the other, and
+// neither is ordered before the other.
+type bothFail struct {
+	net.Conn // a pipe, for the methods the test leaves alone
+	mu       sync.Mutex
+	calls    int
+	both     chan struct{} // closed once Read and Write were both called, or Close
+	once     sync.Once
+}
+
+func (c *bothFail) meet() {
+	c.mu.Lock()
+	c.calls++
+	n := c.calls
+	c.mu.Unlock()
+	if n == 2 {
+		c.once.Do(func() { close(c.both) })
+	}
+	<-c.both
+}
+
+func (c *bothFail) Read([]byte) (int, error)  { c.meet(); return 0, errReset }
+func (c *bothFail) Write([]byte) (int, error) { c.meet(); return 0, errBrokenPipe }
+func (c *bothFail) Close() error {
+	c.once.Do(func() { close(c.both) })
+	return c.Conn.Close()
+}
 
 var (
 	errReset      = &net.OpError{Op: "read", Net: "pipe", Err: syscall.ECONNRESET}
 	errBrokenPipe = &net.OpError{Op: "write", Net: "pipe", Err: syscall.EPIPE}
 )
 
-// exchange calls Exchange in a goroutine of its own, so that the test
-// can give up on it: if it has not returned within patience, the test
-// fails, saying why it is probably stuck (stuck) and where.
-func exchange(t *testing.T, conn net.Conn, lines []string, stuck func() string) (got []string, err error) {
-	t.Helper()
-	within(t, patience, "Exchange", stuck, func() { got, err = Exchange(conn, lines) })
-	return got, err
+// exchange runs Exchange(conn, lines) in a goroutine of its own, and
+// exchangeAll ExchangeAll(addr, sessions); wait for them with x.wait
+// (kit_net_test.go).
+func exchange(conn *clientConn, lines []string) *call[[]string] {
+	return goCall("Exchange", func() ([]string, error) { return Exchange(conn.conn, lines) })
 }
 
-// exchangeAll calls ExchangeAll the same way, and gives up after limit.
-// Against a gate, which waits patience for its clients, the limit is
-// longer: clients that run one after another are then told so by the
-// gate, with no stacks to read.
-func exchangeAll(t *testing.T, limit time.Duration, addr string, sessions [][]string, stuck func() string) (results [][]string, err error) {
-	t.Helper()
-	within(t, limit, "ExchangeAll", stuck, func() { results, err = ExchangeAll(addr, sessions) })
-	return results, err
+func exchangeAll(addr string, sessions [][]string) *call[[][]string] {
+	return goCall("ExchangeAll", func() ([][]string, error) { return ExchangeAll(addr, sessions) })
 }
 
-// within runs f and waits for it for limit at most. If f is still
-// running then, the test fails with the likely cause and the stacks of
-// the goroutines f left running code of this package.
-func within(t *testing.T, limit time.Duration, call string, stuck func() string, f func()) {
-	t.Helper()
-	before := goroutinesInPackage()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-		return
-	case <-time.After(limit):
-	}
-	var ids []string
-	waiting, working := 0, 0
-	stacks := goroutinesInPackage()
-	for id, g := range stacks {
-		if _, old := before[id]; old {
-			continue
-		}
-		ids = append(ids, id)
-		if strings.Contains(strings.SplitN(g, "\n", 2)[0], "[sync.WaitGroup.Wait") {
-			waiting++
-		} else {
-			working++
-		}
-	}
-	why := stuck()
-	if waiting > 0 && working == 0 {
-		why = "it is stuck in wg.Wait, yet every goroutine it waits for has ended: " +
-			"each one must call wg.Done as it ends, on every path (defer wg.Done(), first thing in the goroutine), " +
-			"and wg.Add must count exactly the goroutines you start"
-	}
-	sort.Slice(ids, func(i, j int) bool { return len(ids[i]) < len(ids[j]) || len(ids[i]) == len(ids[j]) && ids[i] < ids[j] })
-	var where []string
-	for _, id := range ids {
-		where = append(where, stacks[id])
-	}
-	t.Fatalf("%s had not returned after %v: %s.\n\nWhere your goroutines are:\n\n%s", call, limit, why, strings.Join(where, "\n\n"))
+// echoing says what an echo server saw, for a call that did not return.
+func echoing(p *peer) func() string {
+	return func() string { return "The test's server echoes each line as it comes (" + p.status() + ")." }
 }
 
-// checkError fails the test unless err is want, wrapped with some context.
-func checkError(t *testing.T, err, want error, what string) {
+// checkError fails the test unless Exchange (x) returned want, wrapped
+// with some context.
+func checkError(t *testing.T, x *call[[]string], err, want error, what string) {
 	t.Helper()
 	switch {
+	case err == nil && len(startedSince(x.before)) > 0:
+		t.Fatalf("%s, and Exchange returned no error%s", what, returnedEarly(x, "Exchange"))
 	case err == nil:
 		t.Fatalf("%s, and Exchange returned no error; return the first error either goroutine met", what)
 	case !errors.Is(err, want):
@@ -354,20 +465,18 @@ func checkError(t *testing.T, err, want error, what string) {
 	}
 }
 
-// checkReplies fails the test unless Exchange returned no error and a
-// reply for each line.
-func checkReplies(t *testing.T, lines, got []string, err error) {
+// checkReplies fails the test unless Exchange (x) returned no error and
+// a reply for each line.
+func checkReplies(t *testing.T, x *call[[]string], lines, got []string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("Exchange: %v; want no error, against a server that echoes every line", err)
 	}
-	if len(got) == 0 {
-		t.Fatalf("Exchange returned no replies, and no error: it returned before its goroutines were done. " +
-			"Does Wait wait for both? Call wg.Add(2) before the go statements, not wg.Add(1) inside each goroutine " +
-			"(by then, Wait may have returned already), or let wg.Go do it. go vet ./... spots an Add inside a goroutine")
+	if len(got) < len(lines) {
+		t.Fatalf("Exchange returned %s for %d lines, and no error%s", count(len(got), "reply", "replies"), len(lines), returnedEarly(x, "Exchange"))
 	}
-	if diff := cmp.Diff(lines, got); diff != "" {
-		t.Fatalf("Exchange sent %d lines, and returned (-sent +returned):\n%s", len(lines), diff)
+	if d := diffLines(lines, got); d != "" {
+		t.Fatalf("Exchange returned %s", d)
 	}
 }
 
@@ -385,6 +494,21 @@ func sessionsFor(n int) [][]string {
 
 // checkResults fails the test unless ExchangeAll returned no error and
 // each session's echo in that session's slot.
+// checkEveryEcho is checkResults for a test where the clients may end in
+// any order: results in another order pass here, and fail in
+// TestExchangeAllKeepsResultsInOrder, which fixes the order, so that the
+// same mistake always fails the same test.
+func checkEveryEcho(t *testing.T, sessions, results [][]string, err error) {
+	t.Helper()
+	sorted := func(s [][]string) [][]string {
+		return slices.SortedFunc(slices.Values(s), func(a, b []string) int { return slices.Compare(a, b) })
+	}
+	if err == nil && len(results) == len(sessions) && slices.EqualFunc(sorted(results), sorted(sessions), slices.Equal) {
+		return
+	}
+	checkResults(t, sessions, results, err)
+}
+
 func checkResults(t *testing.T, sessions, results [][]string, err error) {
 	t.Helper()
 	if err != nil {
@@ -399,365 +523,95 @@ func checkResults(t *testing.T, sessions, results [][]string, err error) {
 		if slices.Equal(results[i], want) {
 			continue
 		}
-		for j := range sessions {
-			if j != i && slices.Equal(results[i], sessions[j]) {
-				t.Fatalf("results[%d] holds the echo of sessions[%d]: the results are out of order. "+
-					"Clients finish in any order; give each goroutine its own slot to write, results[i], "+
-					"instead of appending as they finish", i, j)
-			}
+		if j := slices.IndexFunc(sessions, func(s []string) bool { return slices.Equal(results[i], s) }); j >= 0 {
+			t.Fatalf("results[%d] holds the echo of sessions[%d]: the results are out of order. "+
+				"Clients finish in any order; give each goroutine its own slot to write, results[i], "+
+				"instead of appending as they finish", i, j)
 		}
 		if results[i] == nil {
-			t.Fatalf("ExchangeAll returned with results[%d] = nil and no error: it returned before client %d was done. "+
-				"Does Wait wait for every goroutine? Call wg.Add(1) before the go statement, not inside the goroutine "+
-				"(by then, Wait may have returned already), or let wg.Go do it. go vet ./... spots an Add inside a goroutine", i, i)
+			t.Fatalf("ExchangeAll returned with results[%d] = nil and no error: client %d's replies were not in results "+
+				"when it returned. Does it Wait for every goroutine, and does goroutine i write results[i]?", i, i)
 		}
 		t.Fatalf("results[%d] is not the echo of sessions[%d] (-sent +returned):\n%s", i, i, cmp.Diff(want, results[i]))
 	}
 }
 
-// openFiles counts the files this process has open, or returns -1 where
-// it cannot tell.
-func openFiles() int {
-	fds, err := os.ReadDir("/dev/fd")
-	if err != nil {
-		return -1
-	}
-	return len(fds)
-}
-
-// testServer is the server the clients talk to: it accepts connections on
-// a loopback port and gives each to its handler, in a goroutine of its own.
-// When the test ends it closes every connection and waits for its handlers.
-type testServer struct {
-	addr     string
-	quit     chan struct{} // closed when the test ends: handlers give up
-	handlers sync.WaitGroup
-	mu       sync.Mutex
-	conns    []*serverConn
-}
-
-// serverConn is the server's end of one connection, and what it saw.
-type serverConn struct {
-	*net.TCPConn
-	quit <-chan struct{}
-	mu   sync.Mutex
-	got  []byte // what the client sent
-	eof  bool   // the client said it was done sending
-}
-
-func startServer(t *testing.T, handle func(*serverConn)) *testServer {
-	t.Helper()
-	l := listen(t)
-	s := &testServer{addr: l.Addr().String(), quit: make(chan struct{})}
-	accepted := make(chan struct{})
-	go func() {
-		defer close(accepted)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return // closed at the end of the test
-			}
-			c.SetDeadline(time.Now().Add(2 * patience))
-			sc := &serverConn{TCPConn: c.(*net.TCPConn), quit: s.quit}
-			s.mu.Lock()
-			s.conns = append(s.conns, sc)
-			s.mu.Unlock()
-			s.handlers.Go(func() {
-				defer sc.Close()
-				handle(sc)
-			})
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-accepted
-		close(s.quit)
-		for _, c := range s.accepted() {
-			c.Close()
-		}
-		s.handlers.Wait() // bounded: every handler's I/O has just failed
-	})
-	return s
-}
-
-func (s *testServer) accepted() []*serverConn {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.conns)
-}
-
-func (s *testServer) connections() int { return len(s.accepted()) }
-
-// dial connects to s, the way a caller of Exchange does. The test closes
-// the connection when it ends.
-func (s *testServer) dial(t *testing.T) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", s.addr, patience)
-	if err != nil {
-		t.Fatalf("dial %s: %v", s.addr, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// received returns what the server received on its first connection.
-func (s *testServer) received() string {
-	conns := s.accepted()
-	if len(conns) == 0 {
-		return ""
-	}
-	conns[0].mu.Lock()
-	defer conns[0].mu.Unlock()
-	return string(conns[0].got)
-}
-
-// waitForHandlers waits until the server has closed every connection.
-func (s *testServer) waitForHandlers(t *testing.T) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.handlers.Wait()
-	}()
-	select {
-	case <-done:
-	case <-time.After(patience):
-		t.Fatalf("the server still had a connection open %v after ExchangeAll returned: %s", patience, s.status())
-	}
-}
-
-// status says what the server saw, for a test that gives up waiting.
-func (s *testServer) status() string {
-	conns := s.accepted()
-	if len(conns) == 0 {
-		return "no client connected to the server"
-	}
-	var what []string
-	for i, c := range conns {
-		c.mu.Lock()
-		end := "and the connection is still open"
-		if c.eof {
-			end = "then the client half-closed"
-		}
-		what = append(what, fmt.Sprintf("connection %d: %d lines in and echoed, %s", i+1, bytes.Count(c.got, []byte("\n")), end))
-		c.mu.Unlock()
-	}
-	return "the server echoes each line as it comes (" + strings.Join(what, "; ") + ")"
-}
-
-// read reads from the client and remembers what it got.
-func (c *serverConn) read(p []byte) (int, error) {
-	n, err := c.TCPConn.Read(p)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.got = append(c.got, p[:n]...)
-	c.eof = c.eof || err == io.EOF
-	return n, err
-}
-
-// echoLines is an echo server's handler: it sends back what it reads, as
-// it reads, then closes the connection once the client is done.
-func echoLines(c *serverConn) {
-	buf := make([]byte, 4096)
-	for {
-		n, err := c.read(buf)
-		if _, werr := c.Write(buf[:n]); err != nil || werr != nil {
-			return
-		}
-	}
-}
-
 // resetOrEcho resets a connection whose first line asks for it, and
 // echoes the others.
-func resetOrEcho(c *serverConn) {
-	r := bufio.NewReader(readerFunc(c.read))
-	first, err := r.ReadString('\n')
+func resetOrEcho(c *peerConn) {
+	first, err := c.readLine()
 	if err != nil {
 		return
 	}
 	if strings.Contains(first, "please reset") {
-		c.SetLinger(0) // close with a reset (RST), not a goodbye
+		c.reset()
 		return
 	}
-	if _, err := c.Write([]byte(first)); err != nil {
-		return
+	if _, err := io.WriteString(c, first); err == nil {
+		c.echo()
 	}
-	io.Copy(c, r)
 }
-
-type readerFunc func([]byte) (int, error)
-
-func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
 // gate is a server that proves its clients run at the same time: it holds
-// every echo until all of its sessions have arrived whole, and gives up
-// after patience. Then it echoes them all at once, or one by one, the last
-// session first.
-type gate struct {
-	sessions map[string]int // a session as sent, "\n" and all → its index
-	reverse  bool
-	deadline time.Time
-	all      chan struct{}   // closed once every session has arrived
-	turn     []chan struct{} // reverse: turn[i] is closed when session i may be echoed
-	passed   []sync.Once
-	mu       sync.Mutex
-	open     int // connections being served
-	most     int // the most that ever were at once
-	arrived  int // clients that sent a whole session, then half-closed
-	late     bool
-}
-
-func newGate(sessions [][]string, reverse bool) *gate {
-	g := &gate{
-		sessions: map[string]int{},
-		reverse:  reverse,
-		deadline: time.Now().Add(patience),
-		all:      make(chan struct{}),
-		turn:     make([]chan struct{}, len(sessions)),
-		passed:   make([]sync.Once, len(sessions)),
-	}
+// every echo until all the sessions have arrived whole (the test sets the
+// barrier: p.releaseWhen), then echoes them all at once, or, reverse, one
+// by one, the last session first.
+func gate(sessions [][]string, reverse bool) func(*peerConn) {
+	index := map[string]int{} // a session as sent, "\n" and all → its index
+	echoed := make([]chan struct{}, len(sessions))
 	for i, lines := range sessions {
-		g.sessions[strings.Join(lines, "\n")+"\n"] = i
-		g.turn[i] = make(chan struct{})
+		index[strings.Join(lines, "\n")+"\n"] = i
+		echoed[i] = make(chan struct{})
 	}
-	return g
+	return func(c *peerConn) {
+		sent, err := c.readAll()
+		i, ok := index[string(sent)]
+		if err != nil || !ok || !c.hold() {
+			return // not a session the test sent, or the test hung up: no echo
+		}
+		if reverse && i+1 < len(sessions) {
+			select { // session i goes once session i+1 is echoed
+			case <-echoed[i+1]:
+			case <-c.ended():
+				return
+			}
+			// and once the goroutines that ran the later sessions have
+			// ended: the clients finish in reverse order, not only
+			// their echoes.
+			waitUntil(func() bool {
+				select {
+				case <-c.ended():
+					return true
+				default:
+					return workers() <= i+1
+				}
+			})
+		}
+		c.Write(sent)
+		c.closeWrite() // the echo is complete
+		close(echoed[i])
+	}
 }
 
-func (g *gate) serve(c *serverConn) {
-	g.mu.Lock()
-	g.open++
-	g.most = max(g.most, g.open)
-	g.mu.Unlock()
-	defer func() {
-		g.mu.Lock()
-		g.open--
-		g.mu.Unlock()
-	}()
-	sent, err := io.ReadAll(readerFunc(c.read))
-	i, ok := g.sessions[string(sent)]
-	if err != nil || !ok {
-		return // not a session the test sent: the client gets no echo
-	}
-	g.mu.Lock()
-	g.arrived++
-	if g.arrived == len(g.sessions) {
-		close(g.all)
-	}
-	g.mu.Unlock()
-	if !g.wait(c, g.all) {
-		return
-	}
-	if g.reverse {
-		g.pass(len(g.sessions)) // the last session goes first
-		defer g.pass(i)         // then, once this one is over, the one before it
-		if !g.wait(c, g.turn[i]) {
-			return
+// workers counts the goroutines that run a function literal of
+// ExchangeAll: one per session still running in most solutions (in others,
+// none, and the gate does not wait for them).
+func workers() int {
+	n := 0
+	for _, g := range ourGoroutines() {
+		if strings.Contains(g.frames, ".ExchangeAll.func") {
+			n++
 		}
 	}
-	c.Write(sent)
-	c.CloseWrite() // the echo is complete
+	return n
 }
 
-// wait waits for ch, and reports whether it came before the deadline.
-func (g *gate) wait(c *serverConn, ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	case <-c.quit:
-	case <-time.After(time.Until(g.deadline)):
+// gated says what a gate saw, for an ExchangeAll that did not return.
+func gated(p *peer, n int) func() string {
+	return func() string {
+		_, most := p.openAtOnce()
+		return fmt.Sprintf("The server echoes nothing until all %d clients have sent their whole session (every line, "+
+			"then CloseWrite); at most %d of them were ever connected at once: do your clients run one after another? "+
+			"Start every session in a goroutine of its own, and Wait only once the loop has started them all.", n, most)
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.late = true
-	return false
-}
-
-// pass lets session i-1 be echoed.
-func (g *gate) pass(i int) {
-	if i > 0 {
-		g.passed[i-1].Do(func() { close(g.turn[i-1]) })
-	}
-}
-
-func (g *gate) expired() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.late
-}
-
-func (g *gate) status() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.late || g.arrived < len(g.sessions) {
-		return fmt.Sprintf("the server echoes nothing until all %d clients have sent their whole session (every line, then CloseWrite), "+
-			"and it waits %v for that; at most %d of them were ever connected at once: do your clients run one after another? "+
-			"Start every session in a goroutine of its own, and Wait only once the loop has started them all",
-			len(g.sessions), patience, g.most)
-	}
-	return fmt.Sprintf("all %d clients sent their whole session, and the server echoed them all", len(g.sessions))
-}
-
-// pipeConn is one end of an in-memory connection. Unlike net.Pipe, it
-// can half-close (CloseWrite): each direction is a net.Pipe of its own.
-// Like net.Pipe, it holds nothing: a Write waits until the other end has
-// read every byte of it.
-type pipeConn struct {
-	net.Conn             // the direction this end reads from
-	out      net.Conn    // the direction it writes to
-	isClosed atomic.Bool // Close was called
-}
-
-func (c *pipeConn) Write(p []byte) (int, error) { return c.out.Write(p) }
-func (c *pipeConn) CloseWrite() error           { return c.out.Close() }
-func (c *pipeConn) closed() bool                { return c.isClosed.Load() }
-func (c *pipeConn) Close() error {
-	c.isClosed.Store(true)
-	c.out.Close()
-	return c.Conn.Close()
-}
-
-// pipeServer returns the client's end of a pipeConn whose other end is
-// served by serve (nil: by no one) until the test ends.
-func pipeServer(t *testing.T, serve func(server *pipeConn)) *pipeConn {
-	t.Helper()
-	up, upServer := net.Pipe()
-	downServer, down := net.Pipe()
-	client := &pipeConn{Conn: down, out: up}
-	server := &pipeConn{Conn: upServer, out: downServer}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if serve != nil {
-			serve(server)
-		}
-	}()
-	t.Cleanup(func() {
-		client.Close()
-		server.Close()
-		<-done // bounded: every pipe operation has just failed
-	})
-	return client
-}
-
-// brokenConn is a pipeConn whose Reads fail with readErr once the server
-// is done, as if the connection had been reset, or whose Writes all fail
-// with writeErr.
-type brokenConn struct {
-	*pipeConn
-	readErr, writeErr error
-}
-
-func (c *brokenConn) Read(p []byte) (int, error) {
-	n, err := c.pipeConn.Read(p)
-	if err == io.EOF && c.readErr != nil {
-		err = c.readErr
-	}
-	return n, err
-}
-
-func (c *brokenConn) Write(p []byte) (int, error) {
-	if c.writeErr != nil {
-		return 0, c.writeErr
-	}
-	return c.pipeConn.Write(p)
 }

@@ -14,8 +14,9 @@ import (
 // returns the replies to each: results[i] for sessions[i].
 //
 // The first client to fail stops the others, and its error is the one
-// returned, naming the client by its index: "client 3: …". Then, and when
-// ctx ends first, the results are nil.
+// returned, naming the client by its index: "client 3: …". When ctx ends
+// first, the error says why (context.Cause). Either way, the results are
+// nil.
 func ExchangeAll(ctx context.Context, addr string, sessions [][]string, limit int) ([][]string, error) {
 	// TODO: run one client per session in an errgroup.Group made by
 	// errgroup.WithContext (package golang.org/x/sync/errgroup), never more
@@ -30,9 +31,9 @@ func ExchangeAll(ctx context.Context, addr string, sessions [][]string, limit in
 // as soon as ctx ends.
 func dialExchange(ctx context.Context, addr string, lines []string) ([]string, error) {
 	// TODO: this is lesson 04's dialExchange, which ignores ctx. Make it
-	// give up as soon as ctx ends, even in the middle of a Read (which a
-	// context alone cannot interrupt), and then return why ctx ended
-	// (context.Cause), not the error that giving up caused.
+	// give up as soon as ctx ends, while dialing or even in the middle of
+	// a Read (which a context alone cannot interrupt), and then return why
+	// ctx ended (context.Cause), not the error that giving up caused.
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err

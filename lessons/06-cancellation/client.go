@@ -10,55 +10,59 @@ import (
 	"strings"
 )
 
-// Exchange connects to the echo server at addr, sends lines, each followed
-// by "\n", and returns the lines that come back, without their "\n".
+// Exchange connects to the echo server at addr, sends each of lines, plus
+// "\n", and returns the lines the server sends back, in order and without
+// their "\n". If anything fails, it returns the replies read so far and the
+// first error, as lesson 04's Exchange does.
+//
 // It gives up as soon as ctx is done, whether it is dialling, sending or
-// waiting for the echo, and then returns an error that wraps ctx.Err(),
-// with the lines it had read.
-func Exchange(ctx context.Context, addr string, lines []string) ([]string, error) {
-	// TODO: dial addr so that the dial itself gives up when ctx is done.
-	// Then, as in lesson 04, send in one goroutine while you receive in
-	// this one, and wait for the sender before you return. Neither Read nor
-	// Write watches ctx: close the connection when ctx is done. And when
-	// ctx is done, the "use of closed network connection" you get is only
-	// the symptom: return an error that wraps ctx.Err() (%w).
+// waiting for the echo, and then returns an error that wraps
+// context.Cause(ctx), as lesson 05's clients do: the reason ctx ended.
+func Exchange(ctx context.Context, addr string, lines []string) (replies []string, err error) {
+	// TODO: dial addr so that the dial itself gives up when ctx is done
+	// (net.Dialer's DialContext). Neither Read nor Write watches ctx: close
+	// the connection when ctx is done (context.AfterFunc), and when
+	// Exchange returns. Then, as lesson 04's Exchange does: send in one
+	// goroutine while you receive in this one; the first side to fail
+	// keeps its error and closes conn; wait for the sender; return the
+	// first error. Once ctx is done, that error is only the symptom ("use
+	// of closed network connection"): return context.Cause(ctx), wrapped
+	// with %w, as lesson 05 does.
 	return nil, errors.New("not implemented yet: write Exchange in client.go")
 }
 
-// send writes each line and "\n" to conn, then half-closes it: CloseWrite
-// tells the server "nothing more is coming", and the server's close, once
-// it has echoed everything, is how receive knows the echo is complete.
+// send writes each line and a "\n" to conn, then half-closes conn.
 func send(conn net.Conn, lines []string) error {
-	w := bufio.NewWriter(conn)
-	for _, line := range lines {
-		w.WriteString(line)
-		w.WriteByte('\n')
+	for i, line := range lines {
+		if _, err := io.WriteString(conn, line+"\n"); err != nil {
+			return fmt.Errorf("sending line %d of %d: %w", i+1, len(lines), err)
+		}
 	}
-	// A bufio.Writer keeps its first error and returns it from Flush.
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("send: %w", err)
-	}
-	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
-		return fmt.Errorf("send: %w", err)
+	// The half-close tells the server that nothing more is coming, so it
+	// can finish its echo and close, while we keep reading. Close would
+	// tell it too, but would also cut off the echo still on its way to us.
+	// Ask for the method, not for *net.TCPConn: wrappers of a TCP
+	// connection can half-close too. Some conns cannot (net.Pipe).
+	if hc, ok := conn.(interface{ CloseWrite() error }); ok {
+		return hc.CloseWrite()
 	}
 	return nil
 }
 
-// receive reads lines from conn until the server closes it.
-func receive(conn net.Conn) ([]string, error) {
-	var lines []string
+// receive reads n lines from conn and returns them without their "\n".
+func receive(conn net.Conn, n int) ([]string, error) {
+	// One Read returns whatever part of the echo has arrived: half a line,
+	// or several lines. bufio gathers the pieces up to each "\n".
 	r := bufio.NewReader(conn)
-	for {
+	var replies []string
+	for len(replies) < n {
 		line, err := r.ReadString('\n')
-		if err == io.EOF && line == "" {
-			return lines, nil // closed after a whole line: the echo is complete
-		}
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF // closed in the middle of a line
-		}
 		if err != nil {
-			return lines, fmt.Errorf("receive: %w", err)
+			// io.EOF too: the server hung up before it echoed every line.
+			// A line without its "\n" was cut short: it is not a reply.
+			return replies, fmt.Errorf("reading reply %d of %d: %w", len(replies)+1, n, err)
 		}
-		lines = append(lines, strings.TrimSuffix(line, "\n"))
+		replies = append(replies, strings.TrimSuffix(line, "\n"))
 	}
+	return replies, nil
 }

@@ -48,8 +48,12 @@ func accept(ctx context.Context, l net.Listener) (net.Conn, error) {
 // handle echoes everything it reads from conn back to conn until the client
 // has sent all it will send, then closes conn.
 func handle(conn net.Conn) error {
-	// Closing tells the client the echo is complete.
+	// Closing tells the client the echo is complete; without it the client
+	// waits forever for the end of its reply.
 	defer conn.Close()
+	// io.Copy reads and writes until Read reports io.EOF, the client's
+	// "I am done sending". One Read is not the whole message: TCP delivers
+	// a stream of bytes in pieces of any size.
 	if _, err := io.Copy(conn, conn); err != nil {
 		return fmt.Errorf("client %s: %w", conn.RemoteAddr(), err)
 	}

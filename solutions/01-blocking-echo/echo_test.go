@@ -5,45 +5,47 @@
 package echo
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
 )
 
-// TestEchoesEachMessage: what a client sends comes back, message after
+// TestServeEchoesEachMessage: what a client sends comes back, message after
 // message, on one connection that stays open in between.
-func TestEchoesEachMessage(t *testing.T) {
+func TestServeEchoesEachMessage(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
 	c := s.connect(t)
 	for _, msg := range []string{"hello\n", "echo, echo, echo\n", "no newline", "x"} {
-		s.expectEcho(t, c, msg)
+		c.expectEcho(t, msg)
 	}
 }
 
-// TestClosesConnectionWhenClientIsDone: once the client says it has nothing
+// TestServeClosesConnectionWhenClientIsDone: once the client says it has nothing
 // more to send, the server closes the connection. That close is how the
 // client knows the echo is complete.
-func TestClosesConnectionWhenClientIsDone(t *testing.T) {
+func TestServeClosesConnectionWhenClientIsDone(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
 	c := s.connect(t)
-	s.expectEcho(t, c, "last words\n")
+	c.expectEcho(t, "last words\n")
 	if err := c.CloseWrite(); err != nil {
 		t.Fatalf("CloseWrite: %v", err)
 	}
-	c.SetReadDeadline(time.Now().Add(patience))
-	n, err := c.Read(make([]byte, 1))
+	n, err := c.Read(make([]byte, 1)) // gives up after patience without a byte
 	switch {
 	case isTimeout(err):
 		s.fatalf(t, "the client said it was done sending (CloseWrite), but the connection was still open %v later: "+
@@ -56,13 +58,13 @@ func TestClosesConnectionWhenClientIsDone(t *testing.T) {
 	}
 }
 
-// TestEchoesEveryByte: a payload far larger than any buffer, random binary
+// TestServeEchoesEveryByte: a payload far larger than any buffer, random binary
 // data that ends without a newline, comes back whole and unchanged.
-func TestEchoesEveryByte(t *testing.T) {
+func TestServeEchoesEveryByte(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
 	want := randomBytes(4 << 20)
-	got, err := sendAll(s.connect(t), want)
+	got, err := s.connect(t).sendAll(want)
 	if d := mismatch(got, want); d != "" {
 		s.fatalf(t, "sent %d random bytes then CloseWrite; %s (read error: %v). "+
 			"TCP delivers the bytes in pieces of any size: keep reading and writing until Read says io.EOF, "+
@@ -73,86 +75,97 @@ func TestEchoesEveryByte(t *testing.T) {
 	}
 }
 
-// TestServesClientsOneAfterAnother: when a client leaves, the server
+// TestServeTakesClientsOneAfterAnother: when a client leaves, the server
 // takes the next one.
-func TestServesClientsOneAfterAnother(t *testing.T) {
+func TestServeTakesClientsOneAfterAnother(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
 	for i := 1; i <= 3; i++ {
 		msg := fmt.Sprintf("client %d of 3\n", i)
-		got, err := sendAll(s.connect(t), []byte(msg))
+		got, err := s.connect(t).sendAll([]byte(msg))
 		if string(got) != msg || err != nil {
-			s.fatalf(t, "client %d of 3 sent %q then CloseWrite, got back %q and %s; "+
+			s.fatalf(t, "client %d of 3 sent %q then CloseWrite, got back %s and %s; "+
 				"after a client leaves, handle must return and Serve must Accept the next",
-				i, msg, got, explain(err))
+				i, msg, short(string(got)), explain(err))
 		}
 	}
 }
 
-// TestSecondClientWaitsForTheFirst shows this lesson's limit on purpose:
+// TestServeMakesSecondClientWait shows this lesson's limit on purpose:
 // while one client is connected, the next one is not served at all.
 // Lesson 02 removes the limit.
-func TestSecondClientWaitsForTheFirst(t *testing.T) {
+func TestServeMakesSecondClientWait(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
 	a := s.connect(t)
-	s.expectEcho(t, a, "I am client A\n")
+	a.expectEcho(t, "I am client A\n")
 
 	b := s.connect(t) // the kernel completes the connection; Serve is busy with A
 	if _, err := b.Write([]byte("I am client B\n")); err != nil {
 		s.fatalf(t, "client B: write: %v", err)
 	}
+	// A wrong server echoes in microseconds; a late echo only passes unseen.
 	b.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-	if n, err := b.Read(make([]byte, 64)); !isTimeout(err) {
+	if n, err := b.TCPConn.Read(make([]byte, 64)); !isTimeout(err) {
 		t.Fatalf("client B got (%d bytes, %v) while client A was still connected; "+
 			"in this lesson the server serves one client at a time (Serve calls handle itself, no goroutine): "+
 			"that limit is what lesson 02 is about", n, err)
 	}
 
 	a.Close()
-	b.SetReadDeadline(time.Now().Add(patience))
-	s.expectReply(t, b, "I am client B\n")
+	b.expectReply(t, "I am client B\n")
 }
 
-// TestKeepsServingAfterClientReset: a client that vanishes (its connection
+// TestServeKeepsServingAfterClientReset: a client that vanishes (its connection
 // reset) is that client's problem, not the server's.
-func TestKeepsServingAfterClientReset(t *testing.T) {
+func TestServeKeepsServingAfterClientReset(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
 	s := start(t, listen(t))
 	c := s.connect(t)
-	s.expectEcho(t, c, "about to vanish\n")
+	c.expectEcho(t, "about to vanish\n")
 	c.SetLinger(0) // close with a reset (RST) instead of a clean goodbye
 	c.Close()
 
 	next := s.connect(t)
-	got, err := sendAll(next, []byte("still there?\n"))
+	got, err := next.sendAll([]byte("still there?\n"))
 	if string(got) != "still there?\n" || err != nil {
-		s.fatalf(t, "after a client reset its connection, the next client got %q and %s; "+
-			"handle returns an error for the reset client: log it and keep serving", got, explain(err))
+		s.fatalf(t, "after a client reset its connection, the next client got %s and %s; "+
+			"handle returns an error for the reset client: log it and keep serving", short(string(got)), explain(err))
 	}
 	if !logs.waitFor(c.LocalAddr().String()) {
 		t.Fatalf("the server kept serving, but logged nothing about client %s, whose connection was reset; "+
 			"log the error handle returns (log.Printf) so whoever runs the server can see what went wrong. The log:\n%s",
 			c.LocalAddr(), logs)
 	}
+	// An error handle returned for next is logged after handle returns:
+	// wait until no code of ours is busy with a client any more.
+	waitUntil(func() bool {
+		gs := ourGoroutines()
+		for _, g := range gs {
+			if g.busy() || g.in("handle") {
+				return false
+			}
+		}
+		return len(gs) <= 1 // Serve, back in Accept
+	})
 	if strings.Contains(logs.String(), next.LocalAddr().String()) {
 		t.Fatalf("the server logged an error for client %s, which did nothing wrong. The log:\n%s", next.LocalAddr(), logs)
 	}
 }
 
-// TestSurvivesAcceptErrors: a failing Accept (here: out of file
+// TestServeSurvivesAcceptErrors: a failing Accept (here: out of file
 // descriptors) does not stop the server; it tries again.
-func TestSurvivesAcceptErrors(t *testing.T) {
+func TestServeSurvivesAcceptErrors(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
 	l := &flakyListener{Listener: listen(t), failures: 3}
 	s := start(t, l)
-	got, err := sendAll(s.connect(t), []byte("hello after 3 failed Accepts\n"))
+	got, err := s.connect(t).sendAll([]byte("hello after 3 failed Accepts\n"))
 	if string(got) != "hello after 3 failed Accepts\n" || err != nil {
-		s.fatalf(t, "Accept failed 3 times with %q, then a client got %q and %s; "+
+		s.fatalf(t, "Accept failed 3 times with %q, then a client got %s and %s; "+
 			"only a closed listener (errors.Is(err, net.ErrClosed)) ends Serve: for other errors, wait a little and Accept again",
-			acceptError, got, explain(err))
+			acceptError, short(string(got)), explain(err))
 	}
 	if !strings.Contains(logs.String(), "too many open files") {
 		t.Fatalf("Accept failed 3 times with %q, and the server logged nothing about it; "+
@@ -160,65 +173,62 @@ func TestSurvivesAcceptErrors(t *testing.T) {
 	}
 }
 
-// TestPausesAfterAcceptErrors: when Accept keeps failing, the server waits
+// TestServePausesAfterAcceptErrors: when Accept keeps failing, the server waits
 // between tries, longer each time but never more than a second, instead of
 // spinning a CPU core at 100%. It runs on a fake clock (testing/synctest):
 // ten seconds of failures take no time at all, and the pauses are exact.
-func TestPausesAfterAcceptErrors(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		l := new(failingListener)
-		ended := make(chan struct{}) // closed when Serve's goroutine ends, however it ends
-		var err error
-		var early bool // Serve returned before the listener was closed
-		go func() {
-			defer close(ended)
-			err = Serve(l)
-			early = !l.isClosed()
-		}()
+func TestServePausesAfterAcceptErrors(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		l.failAlways()
+		s := start(t, l)
 		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
-		l.Close()
-		stuck := false
-		select {
-		case <-ended:
-		case <-time.After(2 * time.Second): // longer than any pause should be
-			stuck = true
-			l.stopNext()
-			<-ended
+		synctest.Wait()
+		if s.stopped() {
+			l.fatalf(t, "Serve returned (err = %v) while Accept was failing with %q; only a closed listener "+
+				"(errors.Is(err, net.ErrClosed)) ends Serve: for other errors, pause and Accept again", s.err, acceptError)
 		}
-
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		switch {
-		case l.stopped != "":
-			t.Fatal(l.stopped)
-		case early:
-			t.Fatalf("Serve returned (err = %v) while Accept was failing with %q; only a closed listener "+
-				"(errors.Is(err, net.ErrClosed)) ends Serve: for other errors, pause and Accept again", err, acceptError)
-		case stuck:
-			t.Fatalf("the listener was closed, and 2s later Serve was still running (the test stopped it): " +
+		calls := l.acceptTimes()
+		l.Close()
+		select {
+		case <-s.done:
+		case <-time.After(2 * time.Second): // on the fake clock; longer than any pause should be
+			l.fatalf(t, "the listener was closed, and 2s later Serve was still running: "+
 				"when Accept fails with net.ErrClosed, Serve must return")
 		}
-		pauses, longest := l.pauses(), time.Duration(0)
-		for i, p := range pauses {
-			if i > 0 && p < pauses[i-1] {
-				t.Fatalf("after failed Accept number %d the server paused %v, after number %d only %v: "+
-					"make each pause in a row at least as long as the one before (double it, up to 1s). The pauses: %v",
-					i, pauses[i-1], i+1, p, pauses)
+		var pauses []time.Duration
+		var list []string // the pauses, for messages: the first ten
+		longest, inFirstSecond := time.Duration(0), 0
+		for i, at := range calls {
+			if at.Sub(calls[0]) < time.Second {
+				inFirstSecond++
 			}
-			longest = max(longest, p)
+			if i > 0 {
+				pauses = append(pauses, at.Sub(calls[i-1]))
+				longest = max(longest, pauses[i-1])
+				list = append(list, pauses[i-1].String())
+			}
 		}
-		if first := l.inFirstSecond(); first > 20 {
-			t.Fatalf("Accept failed %d times in its first second; a failed Accept is usually still failing a moment later, "+
-				"so pause before trying again: 5ms the first time, twice as long each time after, up to 1s. The pauses: %v", first, pauses)
+		for i := 1; i < len(pauses); i++ {
+			if pauses[i] < pauses[i-1] {
+				l.fatalf(t, "after failed Accept number %d the server paused %v, after number %d only %v: "+
+					"make each pause in a row at least as long as the one before (double it, up to 1s). The pauses: %s",
+					i, pauses[i-1], i+1, pauses[i], firstFew(list, 10))
+			}
+		}
+		if inFirstSecond > 20 {
+			l.fatalf(t, "Accept failed %d times in its first second; a failed Accept is usually still failing a moment later, "+
+				"so pause before trying again: 5ms the first time, twice as long each time after, up to 1s. The pauses: %s",
+				inFirstSecond, firstFew(list, 10))
 		}
 		if longest > time.Second {
-			t.Fatalf("the server paused %v after a failed Accept: never more than a second, "+
-				"or clients wait that long once the trouble has passed. The pauses: %v", longest, pauses)
+			l.fatalf(t, "the server paused %v after a failed Accept: never more than a second, "+
+				"or clients wait that long once the trouble has passed. The pauses: %s", longest, firstFew(list, 10))
 		}
 		if longest < 500*time.Millisecond {
-			t.Fatalf("after 10s of failed Accepts the longest pause was %v: let the pause grow "+
-				"(double it after each failure in a row) up to 1s, so a lasting failure costs next to nothing. The pauses: %v",
-				longest, pauses)
+			l.fatalf(t, "after 10s of failed Accepts the longest pause was %v: let the pause grow "+
+				"(double it after each failure in a row) up to 1s, so a lasting failure costs next to nothing. The pauses: %s",
+				longest, firstFew(list, 10))
 		}
 	})
 }
@@ -229,292 +239,161 @@ func TestServeReturnsWhenListenerCloses(t *testing.T) {
 	checkNoLeaks(t)
 	l := listen(t)
 	s := start(t, l)
-	if got, err := sendAll(s.connect(t), []byte("hello\n")); string(got) != "hello\n" || err != nil {
-		s.fatalf(t, "sent %q then CloseWrite, got back %q and %s", "hello\n", got, explain(err))
+	if got, err := s.connect(t).sendAll([]byte("hello\n")); string(got) != "hello\n" || err != nil {
+		s.fatalf(t, "sent %q then CloseWrite, got back %s and %s", "hello\n", short(string(got)), explain(err))
 	}
 	l.Close() // no client is connected: nothing keeps Serve from returning
-	select {
-	case <-s.done:
-		if s.err != nil {
-			t.Fatalf("after its listener was closed, Serve returned %q; want nil: "+
-				"check errors.Is(err, net.ErrClosed) and return nil, the normal way to stop", s.err)
-		}
-	case <-time.After(patience):
-		t.Fatalf("Serve had not returned %v after its listener was closed: "+
-			"when Accept fails with net.ErrClosed, Serve must return", patience)
+	if st, ok := waitClosed(s.done); !ok {
+		t.Fatalf("after its listener was closed, Serve had not returned: %s. "+
+			"When Accept fails with net.ErrClosed, Serve must return. Where your code is:\n\n%s", st, where(st.gs))
+	}
+	if s.err != nil {
+		t.Fatalf("after its listener was closed, Serve returned %q; want nil: "+
+			"check errors.Is(err, net.ErrClosed) and return nil, the normal way to stop", s.err)
 	}
 }
 
-// ---- plumbing for the tests above ----
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// server is the Serve under test, running in its own goroutine.
-type server struct {
-	addr string
-	done chan struct{} // closed when Serve returns
-	err  error         // what Serve returned; read it only after done
-}
-
-// start runs Serve(l) and makes sure it has returned by the end of the test.
+// start runs this lesson's Serve on l until the test ends (startServer,
+// in kit_net_test.go, says what it checks then).
 func start(t *testing.T, l net.Listener) *server {
 	t.Helper()
-	s := &server{addr: l.Addr().String(), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		s.err = Serve(l)
-		// A server that gave up answers no one: close the listener so
-		// waiting clients fail now instead of at their deadline.
-		l.Close()
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		if t.Failed() {
-			return // waiting on a broken Serve would only delay the first message
-		}
-		select {
-		case <-s.done:
-		case <-time.After(patience):
-			var stacks []string
-			for _, g := range goroutinesInPackage() {
-				stacks = append(stacks, g)
-			}
-			t.Errorf("every client had left and the listener was closed, yet Serve had not returned %v later. "+
-				"Does handle return when its client leaves (a loop around io.Copy never does)? "+
-				"Does Serve return once Accept fails with net.ErrClosed? Where your code is:\n\n%s",
-				patience, strings.Join(stacks, "\n\n"))
-		}
-	})
+	noteRun(t)
+	s := startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
+	s.stoppedBy = "closed its listener"
 	return s
 }
 
-// fatalf fails the test. If Serve has returned, that is the real news, so
-// the message leads with it.
-func (s *server) fatalf(t *testing.T, format string, args ...any) {
-	t.Helper()
-	select {
-	case <-s.done:
-		t.Fatalf("Serve returned (err = %v) while clients still needed it; "+
-			"it must keep accepting connections until its listener is closed.\nWhat the client saw: "+format,
-			append([]any{s.err}, args...)...)
-	case <-time.After(100 * time.Millisecond):
-		t.Fatalf(format, args...)
+// ---- a server that ends the process fails the test that was running ----
+
+// childEnv, set in the copy of this test binary that TestMain runs, names
+// the file where that copy notes each test it starts, and its own end.
+const childEnv = "ECHO_WORKBOOK_TEST_NOTES"
+
+// TestMain runs the tests in a copy of this test binary and watches it:
+// code that ends the process (os.Exit, a panic in any goroutine) would
+// otherwise end the run with "exit status 1" and no test named. Here the
+// test that was running fails, by name, saying what ended it.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		code := m.Run()
+		note("done")
+		os.Exit(code)
+	}
+	os.Exit(watchCopy(m))
+}
+
+func noteRun(t *testing.T) { note(fmt.Sprintf("run %d %s", time.Now().UnixNano(), t.Name())) }
+
+func note(line string) {
+	if f, err := os.OpenFile(os.Getenv(childEnv), os.O_WRONLY|os.O_APPEND, 0); err == nil {
+		f.WriteString(line + "\n")
+		f.Close()
 	}
 }
 
-// connect dials the server. Every read and write on the connection gives
-// up after patience, so no test waits forever on a silent server.
-func (s *server) connect(t *testing.T) *net.TCPConn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", s.addr, patience)
+// watchCopy runs the tests in a copy of this binary, passes on what it
+// prints, and returns its exit code, or 1 and a named failure if it ended
+// in the middle of a test.
+func watchCopy(m *testing.M) int {
+	notes, err := os.CreateTemp("", "echo-test-notes-")
+	exe, err2 := os.Executable()
+	if err != nil || err2 != nil {
+		return m.Run() // no watching, but the tests still run
+	}
+	notes.Close()
+	defer os.Remove(notes.Name())
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), childEnv+"="+notes.Name())
+	out, err := cmd.StdoutPipe()
 	if err != nil {
-		s.fatalf(t, "dial %s: %v", s.addr, err)
+		return m.Run()
 	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(patience))
-	return c.(*net.TCPConn)
-}
-
-// expectEcho writes msg on c and expects it back.
-func (s *server) expectEcho(t *testing.T, c *net.TCPConn, msg string) {
-	t.Helper()
-	if _, err := c.Write([]byte(msg)); err != nil {
-		s.fatalf(t, "write %q: %v", msg, err)
+	cmd.Stderr = cmd.Stdout // one pipe: the order of what it prints is kept
+	if err := cmd.Start(); err != nil {
+		return m.Run()
 	}
-	s.expectReply(t, c, msg)
-}
-
-// expectReply reads exactly len(msg) bytes from c and expects msg.
-func (s *server) expectReply(t *testing.T, c *net.TCPConn, msg string) {
-	t.Helper()
-	got := make([]byte, len(msg))
-	n, err := io.ReadFull(c, got)
-	if err != nil {
-		s.fatalf(t, "sent %q, got back %q and then %s; "+
-			"handle must write back everything it reads, and keep the connection open until the client is done",
-			msg, got[:n], explain(err))
-	}
-	if string(got) != msg {
-		t.Fatalf("sent %q, got back %q; an echo sends back exactly the bytes it received", msg, got)
-	}
-}
-
-// sendAll writes payload, tells the server it is done sending (CloseWrite,
-// a TCP half-close), and reads until the server closes the connection.
-func sendAll(c *net.TCPConn, payload []byte) ([]byte, error) {
-	var wg sync.WaitGroup
-	var werr error
-	wg.Go(func() {
-		if _, werr = c.Write(payload); werr == nil {
-			werr = c.CloseWrite()
+	var dying []string // from a panic's first line on: news only if go test's timeout
+	for r := bufio.NewReader(out); ; {
+		line, err := r.ReadString('\n')
+		if dying == nil && (strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
+			dying = []string{}
 		}
-	})
-	got := make([]byte, len(payload))
-	n, err := io.ReadFull(c, got)
-	got = got[:n]
-	if err == nil {
-		c.SetReadDeadline(time.Now().Add(patience)) // the server closes at once
-		var rest []byte
-		rest, err = io.ReadAll(c)
-		got = append(got, rest...)
+		if dying != nil && line != "" {
+			dying = append(dying, strings.TrimRight(line, "\n"))
+		} else {
+			os.Stdout.WriteString(line)
+		}
+		if err != nil {
+			break
+		}
 	}
-	wg.Wait()
-	if err == nil && werr != nil {
-		err = fmt.Errorf("write: %w", werr)
+	cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	b, _ := os.ReadFile(notes.Name())
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	timedOut := len(dying) > 0 && strings.HasPrefix(dying[0], "panic: test timed out")
+	if slices.Contains(lines, "done") || timedOut {
+		for _, l := range dying {
+			fmt.Println(l)
+		}
+		return code
 	}
-	return got, err
-}
-
-// explain says in words what a read error means to an echo client.
-func explain(err error) string {
+	var test string
+	var started int64
+	fmt.Sscanf(lines[len(lines)-1], "run %d %s", &started, &test)
+	why := fmt.Sprintf("it exited (exit code %d) without a panic: something called os.Exit, "+
+		"directly or through the Fatal method of a logger of its own", code)
+	advice := "A server must not end the process: that ends every client's connection with it. " +
+		"Log the error and go on: after a failed Accept, pause and Accept again (or return nil, " +
+		"if the listener was closed: net.ErrClosed); for a client's error, handle returns it and Serve logs it"
 	switch {
-	case err == nil:
-		return "a clean close"
-	case isTimeout(err):
-		return "nothing more before the deadline (the server neither sent nor closed)"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the server closed the connection"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "the connection was reset"
+	case len(dying) > 0 && strings.HasPrefix(dying[0], "fatal error: "):
+		why, advice = fmt.Sprintf("%q%s", dying[0], whereDied(dying)), "The Go runtime ends the program for that: "+
+			"no recover can catch it (for concurrent map writes: a map shared by goroutines, run with -race)"
+	case len(dying) > 0:
+		why = fmt.Sprintf("%q%s, and a panic no one recovers ends the whole program", dying[0], whereDied(dying))
+	case code < 0:
+		why, advice = fmt.Sprintf("it was stopped from outside (%v)", cmd.ProcessState), "Not by your code, as far as "+
+			"the test can tell: run the tests again"
 	}
-	return err.Error()
+	mark := "" // go test -json needs its framing lines marked
+	if slices.Contains(os.Args, "-test.v=test2json") {
+		mark = "\x16"
+	}
+	took := time.Since(time.Unix(0, started)).Seconds()
+	_, file, line, _ := runtime.Caller(0)
+	msg := fmt.Sprintf("    %s:%d: the test binary ended in the middle of this test: %s. %s\n",
+		filepath.Base(file), line, why, advice)
+	switch {
+	case test == "":
+		fmt.Print(msg)
+	case mark != "":
+		fmt.Printf("%s=== NAME  %s\n%s%s--- FAIL: %s (%.2fs)\n", mark, test, msg, mark, test, took)
+	default:
+		fmt.Printf("--- FAIL: %s (%.2fs)\n%s", test, took, msg)
+	}
+	fmt.Printf("%sFAIL\n", mark)
+	return 1
 }
 
-func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+// frame matches a function's line in a goroutine dump, and the next line,
+// its file.
+var frame = regexp.MustCompile(`^(\S+)\(.*\)\n\t(\S+):(\d+)`)
 
-// captureLog collects what the package logs until the test ends. Call it
-// before start, so that logging goes back to normal only after Serve returned.
-func captureLog(t *testing.T) *logBuffer {
-	b := new(logBuffer)
-	log.SetOutput(b)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
-	return b
-}
-
-// logBuffer is a log output that a test can read while the server writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor reports whether s shows up in the log within patience.
-func (b *logBuffer) waitFor(s string) bool {
-	for deadline := time.Now().Add(patience); !strings.Contains(b.String(), s); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			return false
+// whereDied names the first function of the package's own code (not its
+// tests) in the dump of a dying program: " in accept (echo.go:40)".
+func whereDied(dump []string) string {
+	dir, _ := os.Getwd() // go test runs the binary in the package's folder
+	for i := 1; i+1 < len(dump); i++ {
+		f := frame.FindStringSubmatch(dump[i] + "\n" + dump[i+1])
+		if f == nil || filepath.Dir(f[2]) != dir || strings.HasSuffix(f[2], "_test.go") {
+			continue
 		}
+		name := f[1][strings.LastIndex(f[1], "/")+1:]
+		_, name, _ = strings.Cut(name, ".")
+		return fmt.Sprintf(" in %s (%s:%s)", name, filepath.Base(f[2]), f[3])
 	}
-	return true
-}
-
-// acceptError is what a listener that ran out of file descriptors returns.
-var acceptError = &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
-
-// flakyListener fails its first Accepts with acceptError.
-type flakyListener struct {
-	net.Listener
-	mu       sync.Mutex
-	failures int
-}
-
-func (l *flakyListener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	fail := l.failures > 0
-	l.failures--
-	l.mu.Unlock()
-	if fail {
-		return nil, acceptError
-	}
-	return l.Listener.Accept()
-}
-
-// failingListener fails every Accept with acceptError until it is closed,
-// and notes when each call came, on the fake clock of the synctest bubble
-// it runs in. A goroutine that would never let that clock move (it calls
-// Accept again and again without a pause) is stopped, and the test says
-// why; so is one that is told to stop.
-type failingListener struct {
-	mu      sync.Mutex
-	calls   []time.Time
-	closed  bool
-	halt    bool   // stop the next caller
-	stopped string // why the caller was stopped
-}
-
-func (l *failingListener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	if l.halt {
-		runtime.Goexit() // Accept's deferred Unlock still runs
-	}
-	if l.closed {
-		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: net.ErrClosed}
-	}
-	l.calls = append(l.calls, now)
-	if n := len(l.calls); n >= 100 && l.calls[n-100].Equal(now) {
-		l.stop(fmt.Sprintf("Accept failed with %q 100 times in a row without any pause: the server spins, "+
-			"a CPU core at 100%%, and floods its log. Pause before trying again (time.Sleep), 5ms the first time, "+
-			"twice as long each time after, up to 1s", acceptError))
-	}
-	return nil, acceptError
-}
-
-// stop ends the calling goroutine (l.mu held): on a fake clock, a busy loop
-// would freeze time for good.
-func (l *failingListener) stop(why string) {
-	l.stopped = why + " (the test stopped that goroutine)"
-	runtime.Goexit() // Accept's deferred Unlock still runs
-}
-
-func (l *failingListener) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.closed = true
-	return nil
-}
-
-func (l *failingListener) isClosed() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.closed
-}
-
-// stopNext makes the next call to Accept end its goroutine.
-func (l *failingListener) stopNext() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.halt = true
-}
-
-func (l *failingListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 7} }
-
-// pauses returns the time between each failed Accept and the next (l.mu held).
-func (l *failingListener) pauses() []time.Duration {
-	var ps []time.Duration
-	for i := 1; i < len(l.calls); i++ {
-		ps = append(ps, l.calls[i].Sub(l.calls[i-1]))
-	}
-	return ps
-}
-
-// inFirstSecond counts the calls in the first second of failures (l.mu held).
-func (l *failingListener) inFirstSecond() int {
-	n := 0
-	for _, c := range l.calls {
-		if c.Sub(l.calls[0]) < time.Second {
-			n++
-		}
-	}
-	return n
+	return ""
 }

@@ -16,8 +16,9 @@ import (
 // returns the replies to each: results[i] for sessions[i].
 //
 // The first client to fail stops the others, and its error is the one
-// returned, naming the client by its index: "client 3: …". Then, and when
-// ctx ends first, the results are nil.
+// returned, naming the client by its index: "client 3: …". When ctx ends
+// first, the error says why (context.Cause). Either way, the results are
+// nil.
 func ExchangeAll(ctx context.Context, addr string, sessions [][]string, limit int) ([][]string, error) {
 	// The group's ctx ends when the first client fails, or when the
 	// caller's ctx does: every client watches it.
@@ -52,6 +53,11 @@ func dialExchange(ctx context.Context, addr string, lines []string) ([]string, e
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
+		if ctx.Err() != nil {
+			// The dial gave up because ctx ended ("operation was
+			// canceled"): say why it ended, as below.
+			return nil, context.Cause(ctx)
+		}
 		return nil, err
 	}
 	// A context cannot interrupt a Read or a Write that is waiting;

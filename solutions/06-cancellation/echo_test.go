@@ -12,13 +12,9 @@ package echo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"log"
 	"net"
-	"os"
-	"runtime/debug"
-	"slices"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,18 +27,18 @@ import (
 
 // ---- the server ----
 
-// TestEchoesClientsAtOnce: lesson 02's server, still: every client is
+// TestServeEchoesClientsAtOnce: lesson 02's server, still: every client is
 // echoed at once, and its connection closed once it is done sending.
-func TestEchoesClientsAtOnce(t *testing.T) {
+func TestServeEchoesClientsAtOnce(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
 	a := s.connect(t)
-	s.expectEcho(t, a, "I am A\n")
+	a.expectEcho(t, "I am A\n")
 	b := s.connect(t)
-	s.expectEcho(t, b, "I am B, and A is still connected\n")
+	b.expectEcho(t, "I am B, and A is still connected\n")
 
 	want := randomBytes(1 << 20)
-	got, err := sendAll(a, want)
+	got, err := a.sendAll(want)
 	if d := mismatch(got, want); d != "" || err != nil {
 		s.fatalf(t, "client A sent %d random bytes then CloseWrite; %s, then %s. "+
 			"Each connection is echoed (io.Copy) and closed when its client is done: "+
@@ -56,23 +52,21 @@ func TestServeStopsWhenCancelled(t *testing.T) {
 	checkNoLeaks(t)
 	l := &watchedListener{Listener: listen(t), closed: make(chan struct{})}
 	s := start(t, l)
-	if got, err := sendAll(s.connect(t), []byte("hello\n")); string(got) != "hello\n" || err != nil {
+	if got, err := s.connect(t).sendAll([]byte("hello\n")); string(got) != "hello\n" || err != nil {
 		s.fatalf(t, "sent %q then CloseWrite, got back %q and %s", "hello\n", got, explain(err))
 	}
 
 	s.cancel() // the client has left: no handler is running
-	select {
-	case <-s.done:
-	case <-time.After(patience):
+	if st, ok := waitClosed(s.done); !ok {
 		select {
 		case <-l.closed:
-			t.Fatalf("ctx was cancelled and the listener closed, but Serve had not returned %v later: "+
-				"when accept fails, Serve must stop accepting, wait for its handlers (none are left) and return.\n"+
-				"Where your code is:\n\n%s", patience, stacks())
+			t.Fatalf("ctx was cancelled and the listener closed, but Serve had not returned: %s. "+
+				"When accept fails, Serve must stop accepting, wait for its handlers (none are left) and return.\n"+
+				"Where your code is:\n\n%s", st, where(st.gs))
 		default:
-			t.Fatalf("Serve had not returned %v after ctx was cancelled, and had not closed its listener: "+
+			t.Fatalf("ctx was cancelled, and Serve had neither returned nor closed its listener: %s. "+
 				"Accept does not watch ctx, so it waits for a client forever. Close the listener when ctx is "+
-				"cancelled (context.AfterFunc), and Accept returns net.ErrClosed", patience)
+				"cancelled (context.AfterFunc), and Accept returns net.ErrClosed", st)
 		}
 	}
 	if s.err != nil {
@@ -86,28 +80,27 @@ func TestServeStopsWhenCancelled(t *testing.T) {
 	}
 }
 
-// TestCancelDisconnectsClients: cancelling ctx closes every client's
+// TestServeDisconnectsClientsWhenCancelled: cancelling ctx closes every client's
 // connection, even while its handler is blocked reading from a quiet
 // client, and Serve returns once the handlers have ended.
-func TestCancelDisconnectsClients(t *testing.T) {
+func TestServeDisconnectsClientsWhenCancelled(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
 	a := s.connect(t)
-	s.expectEcho(t, a, "I am A, and I will stay quiet\n")
+	a.expectEcho(t, "I am A, and I will stay quiet\n")
 	b := s.connect(t)
-	s.expectEcho(t, b, "I am B, quiet too\n")
+	b.expectEcho(t, "I am B, quiet too\n")
 
 	s.cancel()
 	for _, client := range []struct {
 		name string
-		c    *net.TCPConn
+		c    *client
 	}{{"A", a}, {"B", b}} {
 		name, c := client.name, client.c
-		c.SetReadDeadline(time.Now().Add(patience))
-		n, err := c.Read(make([]byte, 64))
+		n, err := c.Read(make([]byte, 64)) // gives up after patience without a byte
 		switch {
 		case isTimeout(err):
-			t.Fatalf("client %s was still connected %v after ctx was cancelled: its handler waits in Read, "+
+			t.Fatalf("client %s was still connected %v after ctx was cancelled, with nothing sent: its handler waits in Read, "+
 				"and Read does not watch ctx. Close each active connection when ctx is cancelled "+
 				"(context.AfterFunc for each one, or keep them in a map under a mutex)", name, patience)
 		case n > 0:
@@ -116,12 +109,10 @@ func TestCancelDisconnectsClients(t *testing.T) {
 			t.Fatalf("after the cancel, client %s read %v; want the server to close the connection", name, err)
 		}
 	}
-	select {
-	case <-s.done:
-	case <-time.After(patience):
-		t.Fatalf("the clients were disconnected, but Serve had not returned %v after ctx was cancelled: "+
-			"does it return once accept fails? Is it waiting for a handler that never ends?\n"+
-			"Where your code is:\n\n%s", patience, stacks())
+	if st, ok := waitClosed(s.done); !ok {
+		t.Fatalf("the clients were disconnected, but after ctx was cancelled Serve had not returned: %s. "+
+			"Does it return once accept fails? Is it waiting for a handler that never ends?\n"+
+			"Where your code is:\n\n%s", st, where(st.gs))
 	}
 	if s.err != nil {
 		t.Fatalf("Serve returned %q after ctx was cancelled; want nil: a stop you asked for is not an error", s.err)
@@ -138,10 +129,10 @@ func TestServeWaitsForItsHandlers(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s := start(t, l)
-		quiet, quietConn := s.dial(t)
+		quiet, quietConn := s.connectPipe(t)
 		expectPipeEcho(t, quiet, "hello")
 		quietConn.holdAfterClose()
-		deaf, deafConn := s.dial(t)
+		deaf, deafConn := s.connectPipe(t)
 		if _, err := deaf.Write([]byte("nobody reads my echo")); err != nil {
 			l.fatalf(t, "write to the server: %v", err)
 		}
@@ -173,17 +164,17 @@ func TestServeWaitsForItsHandlers(t *testing.T) {
 	})
 }
 
-// TestClosesConnectionAcceptedAsCancelled: a connection can arrive just as
+// TestServeClosesConnectionAcceptedAsCancelled: a connection can arrive just as
 // ctx is cancelled: Accept returns it after the listener was closed, and
 // after the server closed the connections it knew about. That one must be
 // closed too, and its handler waited for.
-func TestClosesConnectionAcceptedAsCancelled(t *testing.T) {
+func TestServeClosesConnectionAcceptedAsCancelled(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s := start(t, l)
 		release := make(chan struct{})
 		l.holdAccept(release)
-		_, late := s.dial(t) // Accept has it, and holds it
+		_, late := s.connectPipe(t) // Accept has it, and holds it
 		s.cancel()
 		synctest.Wait() // all the cancel set off is done, before Serve sees late
 		close(release)
@@ -197,20 +188,20 @@ func TestClosesConnectionAcceptedAsCancelled(t *testing.T) {
 		}
 		if !s.stopped() {
 			l.fatalf(t, "Serve had not returned after ctx was cancelled and every connection closed.\n"+
-				"Where your code is:\n\n%s", stacks())
+				"Where your code is:\n\n%s", where(ourGoroutines()))
 		}
 	})
 }
 
-// TestForgetsConnectionsThatEnded: once a client has left, the server
+// TestServeForgetsConnectionsThatEnded: once a client has left, the server
 // holds on to nothing of it. A server that runs for months serves millions
 // of connections; if it kept each one (in a map, or in a context.AfterFunc
 // never stopped), it would grow until it died.
-func TestForgetsConnectionsThatEnded(t *testing.T) {
+func TestServeForgetsConnectionsThatEnded(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s := start(t, l)
-		c, conn := s.dial(t)
+		c, conn := s.connectPipe(t)
 		expectPipeEcho(t, c, "goodbye")
 		c.Close() // the client leaves
 		synctest.Wait()
@@ -240,7 +231,7 @@ func TestServeReturnsWhenListenerCloses(t *testing.T) {
 		synctest.Wait()
 		if !s.stopped() {
 			l.fatalf(t, "Serve had not returned after its listener was closed (no client was connected): "+
-				"when accept fails with net.ErrClosed, Serve must return.\nWhere your code is:\n\n%s", stacks())
+				"when accept fails with net.ErrClosed, Serve must return.\nWhere your code is:\n\n%s", where(ourGoroutines()))
 		}
 		if s.err != nil {
 			l.fatalf(t, "Serve returned %q after its listener was closed; want nil, as in lesson 01", s.err)
@@ -257,12 +248,12 @@ func TestServeReturnsWhenListenerCloses(t *testing.T) {
 	})
 }
 
-// TestAcceptPausesAndCancelEndsThePause: when Accept keeps failing (here:
+// TestServePausesAfterAcceptErrorsUntilCancelled: when Accept keeps failing (here:
 // out of file descriptors), accept logs, pauses and retries, the pause
 // growing up to a second; a cancel during a pause takes effect at once,
 // not when the pause is over. In a synctest bubble, time is fake: ten
 // seconds of failures take no time at all, and "at once" is exact.
-func TestAcceptPausesAndCancelEndsThePause(t *testing.T) {
+func TestServePausesAfterAcceptErrorsUntilCancelled(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
 		l := newFakeListener(t)
@@ -276,7 +267,7 @@ func TestAcceptPausesAndCancelEndsThePause(t *testing.T) {
 				s.err, acceptError)
 		}
 		// With pauses of 5ms, 10ms, 20ms ... up to 1s, that is 17 calls.
-		if n := l.acceptCalls(); n < 5 || n > 25 {
+		if n := len(l.acceptTimes()); n < 5 || n > 25 {
 			l.fatalf(t, "Accept was called %d times in 10s while it kept failing; want about 17: "+
 				"after each failure, pause (5ms at first, twice as long each time, never more than 1s), then try again", n)
 		}
@@ -298,15 +289,15 @@ func TestAcceptPausesAndCancelEndsThePause(t *testing.T) {
 	})
 }
 
-// TestLogsClientErrorsButNotTheStop: a client that resets its connection
+// TestServeLogsClientErrorsButNotTheStop: a client that resets its connection
 // is worth a line in the log; the errors that a cancel causes on purpose
 // (every connection closed under its handler's feet) are not.
-func TestLogsClientErrorsButNotTheStop(t *testing.T) {
+func TestServeLogsClientErrorsButNotTheStop(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
 	s := start(t, listen(t))
 	rude := s.connect(t)
-	s.expectEcho(t, rude, "about to vanish\n")
+	rude.expectEcho(t, "about to vanish\n")
 	rude.SetLinger(0) // close with a reset (RST) instead of a clean goodbye
 	rude.Close()
 	if !logs.waitFor(rude.LocalAddr().String()) {
@@ -315,12 +306,10 @@ func TestLogsClientErrorsButNotTheStop(t *testing.T) {
 	}
 
 	quiet := s.connect(t)
-	s.expectEcho(t, quiet, "I will be here when you stop\n")
+	quiet.expectEcho(t, "I will be here when you stop\n")
 	s.cancel()
-	select {
-	case <-s.done:
-	case <-time.After(patience):
-		t.Fatalf("Serve had not returned %v after ctx was cancelled", patience)
+	if st, ok := waitClosed(s.done); !ok {
+		t.Fatalf("after ctx was cancelled, Serve had not returned: %s. Where your code is:\n\n%s", st, where(st.gs))
 	}
 	if strings.Contains(logs.String(), quiet.LocalAddr().String()) {
 		t.Fatalf("the server was stopped, and logged an error for client %s, which did nothing wrong: "+
@@ -331,100 +320,168 @@ func TestLogsClientErrorsButNotTheStop(t *testing.T) {
 
 // ---- the client ----
 
-// TestExchangeEchoesLines: Exchange dials, sends the lines and returns
+// TestExchangeReturnsEachReply: Exchange dials, sends the lines and returns
 // what comes back.
-func TestExchangeEchoesLines(t *testing.T) {
+func TestExchangeReturnsEachReply(t *testing.T) {
 	checkNoLeaks(t)
-	addr := newPeer(t, echoBack)
+	p := startPeer(t, (*peerConn).echo)
 	lines := []string{"hello", "", "echo, echo, echo", "ünïcödé ✓"}
-	got, err := callExchange(t.Context(), addr, lines).result(t)
+	got, err := exchange(t.Context(), p.addr, lines).wait(t, p, echoing(p))
 	if err != nil {
-		t.Fatalf("Exchange(ctx, %q, %q) returned error %v", addr, lines, err)
+		t.Fatalf("Exchange(ctx, %q, %q) returned error %v", p.addr, lines, err)
 	}
 	if diff := cmp.Diff(lines, got); diff != "" {
-		t.Fatalf("Exchange(ctx, %q, %q): wrong lines (-sent +got):\n%s", addr, lines, diff)
+		t.Fatalf("Exchange(ctx, %q, %q): wrong lines (-sent +got):\n%s", p.addr, lines, diff)
 	}
 }
 
-// TestExchangeReadsWhileSending: 8 MiB of lines, to a server with small
-// buffers. A client that sends everything before it reads waits forever:
-// the server stops reading once no one reads its echo.
-func TestExchangeReadsWhileSending(t *testing.T) {
+// TestExchangeReadsWhileWriting: 12 MiB of lines, to a server with 512
+// KiB buffers. A client that sends everything before it reads waits
+// forever: the server stops reading once no one reads its echo, and about
+// 5 MiB fit on the way. The wait is bounded by progress (bytes still
+// moving), not by a clock, so a slow machine only makes it longer. (Much
+// smaller buffers can make loopback TCP itself pause for seconds between
+// segments, even with a correct client.)
+func TestExchangeReadsWhileWriting(t *testing.T) {
 	checkNoLeaks(t)
-	addr := newPeer(t, func(c net.Conn) {
-		c.(*net.TCPConn).SetReadBuffer(64 << 10)
-		c.(*net.TCPConn).SetWriteBuffer(64 << 10)
-		echoBack(c)
+	p := startPeer(t, func(c *peerConn) {
+		c.tcp().SetReadBuffer(512 << 10)
+		c.tcp().SetWriteBuffer(512 << 10)
+		c.echo()
 	})
-	lines := make([]string, 1024)
-	for i := range lines {
-		lines[i] = strings.Repeat(string(rune('a'+i%26)), 8<<10-1)
-	}
-	got, err := callExchange(t.Context(), addr, lines).result(t)
+	lines := manyLines(1536)
+	got, err := exchange(t.Context(), p.addr, lines).wait(t, p, echoing(p))
 	if err != nil {
-		t.Fatalf("Exchange sent 1024 lines of 8 KiB and returned error %v", err)
+		t.Fatalf("Exchange sent 1536 lines of 8 KiB and returned error %v", err)
 	}
-	if !slices.Equal(got, lines) {
-		t.Fatalf("Exchange sent 1024 lines of 8 KiB and got back %d lines, not the same", len(got))
+	if d := diffLines(lines, got); d != "" {
+		t.Fatalf("Exchange sent 1536 lines of 8 KiB to an echo server, and returned %s", d)
 	}
 }
 
 // TestExchangeReportsACutEcho: a server that hangs up in the middle of a
 // line has not echoed everything: Exchange returns the lines that did come
-// back whole, and an error that wraps io.ErrUnexpectedEOF.
+// back whole, and an error that says the echo ended (io.EOF, or
+// io.ErrUnexpectedEOF), as in lesson 04.
 func TestExchangeReportsACutEcho(t *testing.T) {
 	checkNoLeaks(t)
-	addr := newPeer(t, func(c net.Conn) {
-		io.Copy(io.Discard, c) // every line, up to the client's CloseWrite
+	p := startPeer(t, func(c *peerConn) {
+		c.readAll() // every line, up to the client's CloseWrite
 		io.WriteString(c, "first\nsec")
-		c.Close()
 	})
 	lines := []string{"first", "second"}
-	got, err := callExchange(t.Context(), addr, lines).result(t)
-	if !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Fatalf("the server echoed %q and hung up; Exchange returned error %v, want one that wraps io.ErrUnexpectedEOF", "first\nsec", err)
+	got, err := exchange(t.Context(), p.addr, lines).wait(t, p, func() string {
+		return "The server read every line, up to your CloseWrite, then echoed \"first\\nsec\" and hung up."
+	})
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("the server echoed %q and hung up; Exchange returned error %v, want one that wraps io.EOF "+
+			"(or io.ErrUnexpectedEOF): the echo ended before the last line", "first\nsec", err)
 	}
 	if diff := cmp.Diff([]string{"first"}, got); diff != "" {
 		t.Fatalf("the server echoed %q and hung up; Exchange returned other lines (-want +got):\n%s", "first\nsec", diff)
 	}
 }
 
-// TestExchangeClosesItsConnection: Exchange closes the connection it
-// opened, also when ctx is never cancelled (context.Background() is
-// common). Linux only: it counts the process's open sockets.
-func TestExchangeClosesItsConnection(t *testing.T) {
+// TestExchangeStopsSendingWhenReadingFails: the reader fails first. The
+// server reads one line, echoes half a line, says it is done (its own
+// half-close) and reads nothing more, while the client still has megabytes
+// to send: its sender is blocked in Write for good. Exchange must return
+// the reader's error, at once, and leave no goroutine behind.
+func TestExchangeStopsSendingWhenReadingFails(t *testing.T) {
 	checkNoLeaks(t)
-	if _, err := os.Stat("/proc/self/fd"); err != nil {
-		t.Skip("this test counts open sockets in /proc/self/fd, which this system does not have")
-	}
-	// No garbage collection meanwhile: the finalizer of a connection that
-	// is no longer referenced closes its socket, and would hide the leak.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	addr := newPeer(t, func(c net.Conn) {
-		// Not io.Copy(c, c): on Linux it borrows pipes, open files that outlive it.
-		io.Copy(struct{ io.Writer }{c}, struct{ io.Reader }{c})
-		c.Close()
+	p := startPeer(t, func(c *peerConn) {
+		if _, err := c.readLine(); err != nil {
+			return
+		}
+		io.WriteString(c, "half a li")
+		c.closeWrite()
+		c.waitEnd() // and read nothing more until the test ends
 	})
-	before := openSockets()
-	if _, err := callExchange(context.Background(), addr, []string{"bye"}).result(t); err != nil {
+	x := exchange(t.Context(), p.addr, manyLines(2048))
+	_, err := x.wait(t, p, func() string {
+		return "The server echoed half a line, half-closed and stopped reading (" + p.status() + "): your " +
+			"reader got io.EOF, and your sender stays blocked in Write until the connection is closed. When one side " +
+			"fails, close conn, so that the other one fails too (as lesson 04's Exchange does), then wait for it."
+	})
+	expectFirstErrorAlone(t, err, "the server echoed half a line, half-closed and stopped reading")
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("the server echoed half a line, half-closed and stopped reading; Exchange returned error %v, "+
+			"want the reader's, which wraps io.EOF (or io.ErrUnexpectedEOF)", err)
+	}
+	x.expectNoneLeft(t, "Wait for every goroutine you start before you return.")
+}
+
+// TestExchangeReturnsTheFirstErrorAlone: both sides fail on their own. The
+// server reads one line and then resets the connection while the client
+// is still sending and waiting for its echo: its Read and its Write fail,
+// in whichever order the kernel chooses. Exchange returns one error, the
+// first, which says "reset" (or, for a reader that comes second, that the
+// echo ended); the other one is dropped. (With -race, the
+// test also sees two goroutines that record "the first error" without a
+// lock or a sync.Once.)
+func TestExchangeReturnsTheFirstErrorAlone(t *testing.T) {
+	checkNoLeaks(t)
+	p := startPeer(t, func(c *peerConn) {
+		if _, err := c.readLine(); err != nil {
+			return
+		}
+		c.reset() // closed by the kit when this returns, with unread lines: a reset
+	})
+	x := exchange(t.Context(), p.addr, manyLines(2048))
+	_, err := x.wait(t, p, func() string {
+		return "The server read one line, then reset the connection while your sender was still sending: " +
+			"both your Read and your Write fail with it. Does each side report its failure, and close conn?"
+	})
+	expectFirstErrorAlone(t, err, "the server reset the connection")
+	// Linux reports the reset to the first call that asks; the other side
+	// may then read a plain end of stream.
+	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) && !errors.Is(err, io.EOF) {
+		t.Fatalf("the server reset the connection; Exchange returned error %v, want the failure itself "+
+			"(a reset, syscall.ECONNRESET; a broken pipe, EPIPE; or the end of the echo, io.EOF)", err)
+	}
+	x.expectNoneLeft(t, "Wait for every goroutine you start before you return.")
+}
+
+// TestExchangeClosesTheConnection: Exchange closes the connection it
+// opened, also when ctx is never cancelled (context.Background() is
+// common). It counts the process's open sockets (kit_watch_test.go).
+func TestExchangeClosesTheConnection(t *testing.T) {
+	checkNoLeaks(t)
+	p := startPeer(t, (*peerConn).echo)
+	socks := trackSockets(t) // and no garbage collection, which would close a leaked connection
+	if socks == nil {
+		t.Skip("cannot count this process's open sockets on " + runtime.GOOS)
+	}
+	if _, err := exchange(context.Background(), p.addr, []string{"bye"}).wait(t, p, echoing(p)); err != nil {
 		t.Fatalf("Exchange returned error %v", err)
 	}
-	var left []string
-	for deadline := time.Now().Add(patience); ; time.Sleep(10 * time.Millisecond) {
-		left = left[:0]
-		for fd, name := range openSockets() {
-			if before[fd] != name {
-				left = append(left, name)
-			}
-		}
-		if len(left) == 0 || time.Now().After(deadline) {
-			break
-		}
+	// The server closes its end once it has echoed everything.
+	if left, st := socks.waitClosed(); len(left) > 0 {
+		t.Fatalf("Exchange returned, with a ctx that is never cancelled, and %s it opened %s still open (%s): %s. "+
+			"A context.AfterFunc closes the connection only if ctx is cancelled; close it when Exchange returns, too "+
+			"(defer conn.Close())", count(len(left), "socket", "sockets"),
+			map[bool]string{true: "was", false: "were"}[len(left) == 1], firstFew(left, 5), st)
 	}
-	if len(left) > 0 {
-		t.Fatalf("Exchange returned, with a ctx that is never cancelled, and %d socket(s) it opened were still open %v later: "+
-			"a context.AfterFunc closes the connection only if ctx is cancelled; close it when Exchange returns, too "+
-			"(defer conn.Close())", len(left), patience)
+}
+
+// TestExchangeLeavesNothingBehind: once Exchange has returned, with a
+// ctx that lives on (a server's, say, that makes one call after another),
+// nothing of that call is left: no goroutine, and no context.AfterFunc
+// still registered on ctx, holding the connection until ctx ends.
+func TestExchangeLeavesNothingBehind(t *testing.T) {
+	checkNoLeaks(t)
+	p := startPeer(t, (*peerConn).echo)
+	ctx := &watchedContext{Context: t.Context()}
+	x := exchange(ctx, p.addr, []string{"one", "two"})
+	if _, err := x.wait(t, p, echoing(p)); err != nil {
+		t.Fatalf("Exchange returned error %v", err)
+	}
+	x.expectNoneLeft(t, "Its ctx is not cancelled, and may never be: a goroutine that waits for <-ctx.Done() "+
+		"waits as long as ctx lives. Close the connection with context.AfterFunc instead, and wait for your sender.")
+	if n := ctx.registered(); n > 0 {
+		t.Fatalf("Exchange returned, and left %s registered on its ctx, which is not cancelled: each "+
+			"holds its connection until ctx ends, one more for every call. Call the stop function "+
+			"context.AfterFunc returns when Exchange returns (defer stop())", count(n, "context.AfterFunc", "context.AfterFuncs"))
 	}
 }
 
@@ -435,11 +492,15 @@ func TestExchangeDoesNotDialWhenCancelled(t *testing.T) {
 	l := listen(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := callExchange(ctx, l.Addr().String(), []string{"too late"}).result(t)
+	_, err := exchange(ctx, l.Addr().String(), []string{"too late"}).wait(t, nil, func() string {
+		return "Its ctx was cancelled before it was called."
+	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Exchange with a cancelled ctx returned error %v; want one that wraps context.Canceled "+
 			"(errors.Is): dial with net.Dialer's DialContext, and return its error", err)
 	}
+	// A connection made is waiting for Accept already: a short bound only
+	// lets a late one pass unseen.
 	l.(*net.TCPListener).SetDeadline(time.Now().Add(100 * time.Millisecond))
 	if c, err := l.Accept(); err == nil {
 		c.Close()
@@ -455,206 +516,115 @@ func TestExchangeDoesNotDialWhenCancelled(t *testing.T) {
 func TestExchangeGivesUpWhenServerStalls(t *testing.T) {
 	checkNoLeaks(t)
 	heard := make(chan struct{})
-	addr := newPeer(t, func(c net.Conn) {
-		line := make([]byte, len("first\n"))
-		io.ReadFull(c, line)
-		c.Write(line)
-		io.Copy(io.Discard, c) // everything else, up to the client's CloseWrite
+	p := startPeer(t, func(c *peerConn) {
+		line, err := c.readLine()
+		if err != nil {
+			return
+		}
+		c.Write([]byte(line))
+		c.readAll() // everything else, up to the client's CloseWrite
 		close(heard)
-		// ...and stall: no echo, no close, until the test ends.
+		c.waitEnd() // ...and stall: no echo, no close, until the test ends
 	})
-	ctx, cancel := context.WithCancel(t.Context())
-	before := goroutinesInPackage()
-	call := callExchange(ctx, addr, []string{"first", "second", "third"})
-	select {
-	case <-heard:
-	case <-call.done:
-		t.Fatalf("Exchange returned (%q, %v) before the server had even read every line", call.got, call.err)
-	case <-time.After(patience):
-		t.Fatalf("the server had not received the 3 lines and the client's CloseWrite %v after Exchange was called", patience)
-	}
+	ctx, cancel := context.WithCancelCause(t.Context())
+	x := exchange(ctx, p.addr, []string{"first", "second", "third"})
+	waitHeard(t, x, heard, "the 3 lines and the client's CloseWrite")
 
-	cancel()
-	select {
-	case <-call.done:
-	case <-time.After(patience):
-		t.Fatalf("Exchange had not returned %v after ctx was cancelled, against a server that stopped echoing: "+
-			"Read does not watch ctx, so it waits for the server forever. Close the connection when ctx is done "+
-			"(context.AfterFunc).\nWhere your code is:\n\n%s", patience, stacks())
-	}
-	if !errors.Is(call.err, context.Canceled) {
-		t.Fatalf("after the cancel, Exchange returned error %v; want one that wraps ctx.Err() (errors.Is(err, context.Canceled)): "+
-			"when ctx is done, the closed connection is the symptom, ctx.Err() is the reason: return that, wrapped with %%w", call.err)
-	}
-	expectNoneLeft(t, before, "Exchange returned, but")
+	cancel(errStopped)
+	_, err := x.wait(t, p, func() string {
+		return "After ctx was cancelled, against a server that stopped echoing. Read does not watch ctx, so it " +
+			"waits for the server forever. Close the connection when ctx is done (context.AfterFunc)."
+	})
+	expectCause(t, err, "ctx was cancelled while the server stalled")
+	x.expectNoneLeft(t, "The server kept the connection open: wait for every goroutine you start before you return.")
 }
 
 // TestExchangeGivesUpWhenServerStopsReading: the server reads one byte
 // and then nothing more, so after a few MiB every Write blocks. When ctx
-// times out, Exchange must end at once: its writer too.
+// is cancelled, Exchange must end at once: its writer too.
 func TestExchangeGivesUpWhenServerStopsReading(t *testing.T) {
 	checkNoLeaks(t)
 	started := make(chan struct{})
-	addr := newPeer(t, func(c net.Conn) {
+	p := startPeer(t, func(c *peerConn) {
 		c.Read(make([]byte, 1))
 		close(started)
-		<-t.Context().Done() // and read nothing more until the test ends
+		c.waitEnd() // and read nothing more until the test ends
 	})
-	lines := make([]string, 2048)
-	for i := range lines {
-		lines[i] = strings.Repeat("w", 8<<10-1)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	before := goroutinesInPackage()
-	call := callExchange(ctx, addr, lines)
-	select {
-	case <-started:
-	case <-call.done:
-		t.Fatalf("Exchange returned (%d lines, %v) before the server had read anything", len(call.got), call.err)
-	case <-time.After(patience):
-		t.Fatalf("the server had not received a byte %v after Exchange was called", patience)
-	}
+	ctx, cancel := context.WithCancelCause(t.Context())
+	x := exchange(ctx, p.addr, manyLines(2048))
+	waitHeard(t, x, started, "a byte")
 
-	cancel()
-	select {
-	case <-call.done:
-	case <-time.After(patience):
-		t.Fatalf("Exchange had not returned %v after ctx was cancelled, against a server that stopped reading what it "+
-			"sends: Write does not watch ctx, and neither does a read deadline. Close the connection when ctx is done "+
-			"(context.AfterFunc), and the blocked Write returns too.\nWhere your code is:\n\n%s", patience, stacks())
-	}
-	if !errors.Is(call.err, context.Canceled) {
-		t.Fatalf("after the cancel, Exchange returned error %v; want one that wraps ctx.Err() (errors.Is(err, context.Canceled))", call.err)
-	}
-	expectNoneLeft(t, before, "Exchange returned, but")
+	cancel(errStopped)
+	_, err := x.wait(t, p, func() string {
+		return "After ctx was cancelled, against a server that stopped reading what it sends. Write does not watch " +
+			"ctx, and neither does a read deadline. Close the connection when ctx is done (context.AfterFunc), and " +
+			"the blocked Write returns too."
+	})
+	expectCause(t, err, "ctx was cancelled while the server was not reading")
+	x.expectNoneLeft(t, "The server kept the connection open: wait for every goroutine you start before you return.")
 }
 
-// ---- plumbing for the tests above ----
-
-// server is the Serve under test, running in its own goroutine.
-type server struct {
-	l      net.Listener
-	cancel context.CancelFunc // cancels Serve's ctx
-	done   chan struct{}      // closed when Serve returns
-	err    error              // what Serve returned; read it only after done
-}
-
-// start runs Serve(ctx, l) and makes sure it has stopped by the end of the
-// test. It works on a real listener and, inside a bubble, on a fake one.
-func start(t *testing.T, l net.Listener) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{l: l, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		if s.err = Serve(ctx, l); s.err != nil {
-			// A server that failed answers no one: close the listener so
-			// that waiting clients fail now instead of at their deadline.
-			l.Close()
-		}
-	}()
-	t.Cleanup(func() {
-		// Stop it both ways: lesson 02's Serve stops when its listener
-		// closes, and that is all the first test asks of it.
-		cancel()
-		l.Close()
-		if t.Failed() {
-			return // waiting on a broken Serve would only delay the first message
+// TestExchangeGivesUpWhileStillSending: the server answers every line at
+// once, before it has read them, and then reads nothing more: the client's
+// reader is done, its sender blocked in Write. Cancelling ctx must end
+// that Write too, and Exchange must say why.
+func TestExchangeGivesUpWhileStillSending(t *testing.T) {
+	checkNoLeaks(t)
+	lines := manyLines(2048)
+	answered := make(chan struct{})
+	p := startPeer(t, func(c *peerConn) {
+		io.WriteString(c, strings.Repeat("ok\n", len(lines)))
+		close(answered)
+		c.waitEnd() // and read nothing until the test ends
+	})
+	ctx, cancel := context.WithCancelCause(t.Context())
+	x := exchange(ctx, p.addr, lines)
+	// Cancel once the reader is done and the sender blocked: the given
+	// receive has returned, and send has not. (Code that does not call
+	// them is cancelled once nothing moves any more.)
+	waitUntil(func() bool {
+		sending, receiving := false, false
+		for _, g := range startedSince(x.before) {
+			sending = sending || g.in("send")
+			receiving = receiving || g.in("receive")
 		}
 		select {
-		case <-s.done:
-		case <-time.After(patience):
-			t.Errorf("Serve had not returned %v after ctx was cancelled and its listener closed, at the end of the test: "+
-				"once accept fails, Serve must stop accepting and return.\nWhere your code is:\n\n%s", patience, stacks())
+		case <-answered:
+			return sending && !receiving || x.returned()
+		default:
+			return x.returned()
 		}
 	})
-	return s
-}
 
-// stopped reports whether Serve has returned.
-func (s *server) stopped() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
+	if x.returned() {
+		t.Fatalf("Exchange returned (%d lines, error %v) before ctx was cancelled, though the server had read none of "+
+			"the lines it was sent: its sender cannot have finished. Does Exchange wait for its sender (wg.Wait()), "+
+			"and return its error?", len(x.got), x.err)
 	}
-}
-
-// fatalf fails the test. If Serve has returned, that is the real news, so
-// the message leads with it.
-func (s *server) fatalf(t *testing.T, format string, args ...any) {
-	t.Helper()
-	select {
-	case <-s.done:
-		t.Fatalf("Serve returned (err = %v) while clients still needed it; "+
-			"it must keep accepting connections until ctx is cancelled or its listener closed.\nWhat the client saw: "+format,
-			append([]any{s.err}, args...)...)
-	case <-time.After(100 * time.Millisecond):
-		t.Fatalf(format, args...)
-	}
-}
-
-// connect dials the server. Every read and write on the connection gives
-// up after patience, so no test waits forever on a silent server.
-func (s *server) connect(t *testing.T) *net.TCPConn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", s.l.Addr().String(), patience)
-	if err != nil {
-		s.fatalf(t, "%v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(patience))
-	return c.(*net.TCPConn)
-}
-
-// expectEcho writes msg on c and expects it back.
-func (s *server) expectEcho(t *testing.T, c *net.TCPConn, msg string) {
-	t.Helper()
-	if _, err := c.Write([]byte(msg)); err != nil {
-		s.fatalf(t, "write %q: %v", msg, err)
-	}
-	got := make([]byte, len(msg))
-	if n, err := io.ReadFull(c, got); err != nil || string(got) != msg {
-		s.fatalf(t, "sent %q, got back %q and %s; each connection is echoed by handle, in a goroutine of its own",
-			msg, got[:n], explain(err))
-	}
-}
-
-// sendAll writes payload, tells the server it is done sending (CloseWrite,
-// a TCP half-close), and reads until the server closes the connection.
-func sendAll(c *net.TCPConn, payload []byte) ([]byte, error) {
-	var wg sync.WaitGroup
-	var werr error
-	wg.Go(func() {
-		if _, werr = c.Write(payload); werr == nil {
-			werr = c.CloseWrite()
-		}
+	cancel(errStopped)
+	_, err := x.wait(t, p, func() string {
+		return "After ctx was cancelled, against a server that answered every line before reading them, and " +
+			"then stopped reading: your reader was done, your sender blocked in Write. Write does not watch ctx, and " +
+			"neither does a read deadline: close the connection when ctx is done (context.AfterFunc)."
 	})
-	got, err := io.ReadAll(c)
-	wg.Wait()
-	if err == nil && werr != nil {
-		err = fmt.Errorf("write: %w", werr)
+	if err == nil {
+		t.Fatalf("ctx was cancelled while Exchange was still sending, and Exchange returned no error, though the " +
+			"server had read none of the lines it was sent. Does Exchange wait for its sender (wg.Wait()), and " +
+			"return its error?")
 	}
-	return got, err
+	expectCause(t, err, "ctx was cancelled while Exchange was still sending")
+	x.expectNoneLeft(t, "Wait for every goroutine you start before you return.")
 }
 
-// explain says in words what a read error means to an echo client.
-func explain(err error) string {
-	switch {
-	case err == nil:
-		return "a clean close"
-	case isTimeout(err):
-		return "nothing more before the deadline (the server neither sent nor closed)"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the server closed the connection"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "the connection was reset"
-	}
-	return err.Error()
-}
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+// start runs this lesson's Serve on l until the test ends (startServer,
+// in kit_net_test.go, says what it checks then). It works on a real
+// listener and, inside a bubble, on a fake one.
+func start(t *testing.T, l net.Listener) *server {
+	t.Helper()
+	return startServer(t, l, Serve)
+}
 
 // watchedListener reports when it is closed.
 type watchedListener struct {
@@ -668,155 +638,121 @@ func (l *watchedListener) Close() error {
 	return l.Listener.Close()
 }
 
-// stacks shows where the goroutines running this package's code are.
-func stacks() string {
-	var all []string
-	for _, s := range goroutinesInPackage() {
-		all = append(all, s)
-	}
-	if len(all) == 0 {
-		return "(none of your code is running)"
-	}
-	return strings.Join(all, "\n\n")
+// exchange runs Exchange(ctx, addr, lines) in a goroutine of its own; wait
+// for it with x.wait (kit_net_test.go).
+func exchange(ctx context.Context, addr string, lines []string) *call[[]string] {
+	return goCall("Exchange", func() ([]string, error) { return Exchange(ctx, addr, lines) })
 }
 
-// expectNoneLeft fails the test unless, within patience, every goroutine
-// running this package's code that was not in before has ended.
-func expectNoneLeft(t *testing.T, before map[string]string, what string) {
+// echoing says what an echo server saw, for an Exchange that did not
+// return: does it send and read at the same time, and half-close?
+func echoing(p *peer) func() string {
+	return func() string {
+		return "The test's server echoes each line as it comes (" + p.status() + "). Does Exchange send and read " +
+			"at the same time, and half-close (CloseWrite) once every line is sent?"
+	}
+}
+
+// waitHeard waits until the server has heard what it waits for (heard is
+// closed), before the test cancels Exchange's ctx.
+func waitHeard(t *testing.T, x *call[[]string], heard chan struct{}, what string) {
 	t.Helper()
-	var left []string
-	for deadline := time.Now().Add(patience); ; time.Sleep(10 * time.Millisecond) {
-		left = left[:0]
-		for id, s := range goroutinesInPackage() {
-			if _, old := before[id]; !old {
-				left = append(left, s)
-			}
-		}
-		if len(left) == 0 || time.Now().After(deadline) {
-			break
-		}
-	}
-	if len(left) > 0 {
-		t.Fatalf("%s %d of its goroutine(s) were still running %v later, while the server kept the connection open: "+
-			"wait for every goroutine you start before you return. Where they are stuck:\n\n%s",
-			what, len(left), patience, strings.Join(left, "\n\n"))
-	}
-}
-
-// openSockets returns this process's open sockets, by file descriptor.
-func openSockets() map[string]string {
-	fds, _ := os.ReadDir("/proc/self/fd")
-	found := map[string]string{}
-	for _, fd := range fds {
-		if name, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(name, "socket:") {
-			found[fd.Name()] = name
-		}
-	}
-	return found
-}
-
-// captureLog collects what the package logs until the test ends. Call it
-// before start, so that logging goes back to normal only after Serve returned.
-func captureLog(t *testing.T) *logBuffer {
-	b := new(logBuffer)
-	log.SetOutput(b)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
-	return b
-}
-
-// logBuffer is a log output that a test can read while the server writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor reports whether s shows up in the log within patience.
-func (b *logBuffer) waitFor(s string) bool {
-	for deadline := time.Now().Add(patience); !strings.Contains(b.String(), s); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
+	heardIt := func() bool {
+		select {
+		case <-heard:
+			return true
+		default:
 			return false
 		}
 	}
-	return true
-}
-
-// newPeer starts a server of the test's own for the client tests: it
-// calls serveConn on each connection, in a goroutine. When the test ends it
-// closes everything and waits for those goroutines.
-func newPeer(t *testing.T, serveConn func(net.Conn)) string {
-	l := listen(t)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { serveConn(c) })
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
-}
-
-// echoBack is a correct echo, for the client tests.
-func echoBack(c net.Conn) {
-	io.Copy(c, c)
-	c.Close()
-}
-
-// exchangeCall is Exchange running in its own goroutine.
-type exchangeCall struct {
-	done chan struct{}
-	got  []string
-	err  error
-}
-
-func callExchange(ctx context.Context, addr string, lines []string) *exchangeCall {
-	c := &exchangeCall{done: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		c.got, c.err = Exchange(ctx, addr, lines)
-	}()
-	return c
-}
-
-// result waits, within patience, for Exchange to return.
-func (c *exchangeCall) result(t *testing.T) ([]string, error) {
-	t.Helper()
-	select {
-	case <-c.done:
-		return c.got, c.err
-	case <-time.After(patience):
-		t.Fatalf("Exchange had not returned %v later: does it send and read at the same time, "+
-			"and half-close (CloseWrite) once every line is sent?\nWhere your code is:\n\n%s", patience, stacks())
-		return nil, nil
+	st, _ := waitUntil(func() bool { return heardIt() || x.returned() })
+	switch {
+	case heardIt():
+	case x.returned():
+		t.Fatalf("Exchange returned (%d lines, %v) before the server had received %s", len(x.got), x.err, what)
+	default:
+		t.Fatalf("the server had not received %s after Exchange was called: %s", what, st)
 	}
+}
+
+// manyLines returns n lines of 8 KiB (with their "\n"): 2048 of them,
+// 16 MiB, are more than the buffers on the way hold once a server stops
+// reading, so the client's sender blocks in Write.
+func manyLines(n int) []string {
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = strings.Repeat(string(rune('a'+i%26)), 8<<10-1)
+	}
+	return lines
+}
+
+// errStopped is the reason the tests give when they cancel a ctx.
+var errStopped = errors.New("the test stopped it")
+
+// expectCause fails the test unless err wraps errStopped, the reason the
+// test gave when it cancelled Exchange's ctx.
+func expectCause(t *testing.T, err error, when string) {
+	t.Helper()
+	switch {
+	case errors.Is(err, errStopped):
+	case errors.Is(err, context.Canceled):
+		t.Fatalf("%s, with a reason (context.WithCancelCause: %q), and Exchange returned error %v: it wraps "+
+			"context.Canceled (ctx.Err(), or what a dial cut short says), which tells only that ctx ended. "+
+			"Return why: once ctx.Err() != nil, wrap context.Cause(ctx) with %%w, as in lesson 05", when, errStopped, err)
+	default:
+		t.Fatalf("%s, with a reason (context.WithCancelCause: %q), and Exchange returned error %v; want one that "+
+			"wraps that reason (errors.Is). When ctx is done, the Read, Write or dial that failed is only the symptom: "+
+			"once ctx.Err() != nil, wrap context.Cause(ctx) with %%w, as in lesson 05", when, errStopped, err)
+	}
+}
+
+// expectFirstErrorAlone fails the test if err is more than the first
+// failure: several errors joined, or the closed connection that the other
+// side saw once the first one closed it.
+func expectFirstErrorAlone(t *testing.T, err error, what string) {
+	t.Helper()
+	var joined interface{ Unwrap() []error }
+	switch {
+	case errors.As(err, &joined):
+		t.Fatalf("%s; Exchange returned %d errors joined: %q. Return the first error alone, as lessons 03 to 05 "+
+			"do: the other side failed because of it", what, len(joined.Unwrap()), err)
+	case errors.Is(err, net.ErrClosed):
+		t.Fatalf("%s; Exchange returned %q: \"use of closed network connection\" is what one side saw after the "+
+			"connection was closed, because the other side had failed. Return the first error, which says what went wrong, "+
+			"and drop the second (a sync.Once, or a channel both sides report on)", what, err)
+	}
+}
+
+// A watchedContext counts the context.AfterFuncs registered on it and not
+// yet stopped: context.AfterFunc asks a ctx that has an AfterFunc method,
+// unless it finds a context of its own package underneath (through Value).
+type watchedContext struct {
+	context.Context
+	mu    sync.Mutex
+	count int
+}
+
+func (c *watchedContext) Value(key any) any { return nil }
+
+func (c *watchedContext) AfterFunc(f func()) func() bool {
+	c.mu.Lock()
+	c.count++
+	c.mu.Unlock()
+	var once sync.Once
+	stop := context.AfterFunc(c.Context, f)
+	return func() bool {
+		once.Do(func() {
+			c.mu.Lock()
+			c.count--
+			c.mu.Unlock()
+		})
+		return stop()
+	}
+}
+
+// registered returns how many AfterFuncs are registered and not stopped.
+func (c *watchedContext) registered() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count
 }

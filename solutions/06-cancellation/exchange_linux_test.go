@@ -19,17 +19,15 @@ func TestExchangeGivesUpDialling(t *testing.T) {
 	checkNoLeaks(t)
 	addr := fullListener(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	call := callExchange(ctx, addr, []string{"anyone there?"})
+	x := exchange(ctx, addr, []string{"anyone there?"})
 	time.AfterFunc(100*time.Millisecond, cancel) // most likely while it dials; if before, fine too
-	select {
-	case <-call.done:
-	case <-time.After(patience):
-		t.Fatalf("Exchange had not returned %v after its ctx was cancelled, while it was connecting to a server "+
-			"too busy to accept anyone: net.Dial does not watch ctx; a net.Dialer's DialContext does", patience)
-	}
-	if !errors.Is(call.err, context.Canceled) {
+	_, err := x.wait(t, nil, func() string {
+		return "Its ctx was cancelled while it was connecting to a server too busy to accept anyone: " +
+			"net.Dial does not watch ctx; a net.Dialer's DialContext does."
+	})
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Exchange's ctx was cancelled while it was connecting, and it returned error %v; "+
-			"want one that wraps context.Canceled (errors.Is)", call.err)
+			"want one that wraps context.Canceled (errors.Is)", err)
 	}
 }
 

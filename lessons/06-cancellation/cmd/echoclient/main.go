@@ -38,7 +38,9 @@ func run(addr string, timeout time.Duration, lines []string) error {
 			return fmt.Errorf("reading stdin: %w", err)
 		}
 	}
-	// Ctrl-C and the timeout both end up as one thing: a cancelled ctx.
+	// Ctrl-C and the timeout both end up as one thing: a cancelled ctx,
+	// whose cause Exchange returns: "interrupt signal received" or
+	// "context deadline exceeded".
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if timeout > 0 {

@@ -38,7 +38,8 @@ func main() {
 	stopping := make(chan struct{})
 	context.AfterFunc(ctx, func() {
 		stop()
-		log.Print("echoserver: stopping (Ctrl-C again to quit now)")
+		// The cause says what stopped us: "interrupt signal received".
+		log.Printf("echoserver: stopping: %v (Ctrl-C again to quit now)", context.Cause(ctx))
 		close(stopping)
 	})
 

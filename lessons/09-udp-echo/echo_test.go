@@ -1,0 +1,676 @@
+// Lesson 09 tests. Each test is one thing a UDP echo server must do; its
+// failure message says what to look at. Run them with
+// `make lesson-09 test`; see README.md for the task.
+//
+// The first tests use a real UDP socket on 127.0.0.1. UDP may lose a
+// datagram, even there: a test sends again only when it saw the datagram
+// or its echo go missing, three times at most. The tests of the guards
+// (ports, rates, the table of sources) forge source addresses, which real
+// sockets cannot do, so they give Serve a fake PacketConn, on a fake clock
+// (testing/synctest).
+
+package echo
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// generous limits, for the tests on real sockets: every client there is
+// 127.0.0.1, one source address, and no test may hit its rate.
+func generous() *Server { return &Server{Rate: 1000, Burst: 1000, MaxSources: 16} }
+
+// TestServeEchoesADatagram: one datagram in, the same datagram out, to
+// the address it came from.
+func TestServeEchoesADatagram(t *testing.T) {
+	checkNoLeaks(t)
+	u := startUDP(t, generous())
+	c := u.client(t)
+	c.expectEcho(t, []byte("hello\n"), []byte("hello\n"))
+}
+
+// TestServeEchoesOnlyWhatItReceived: each reply is exactly its datagram:
+// a short one after a long one brings back nothing of the long one.
+func TestServeEchoesOnlyWhatItReceived(t *testing.T) {
+	checkNoLeaks(t)
+	u := startUDP(t, generous())
+	c := u.client(t)
+	for _, msg := range [][]byte{randomBytes(MaxEcho), []byte("short"), {'x'}, randomBytes(100)} {
+		c.expectEcho(t, msg, msg)
+	}
+}
+
+// TestServeCutsLongDatagrams: a datagram longer than MaxEcho comes back
+// cut to its first MaxEcho bytes.
+func TestServeCutsLongDatagrams(t *testing.T) {
+	checkNoLeaks(t)
+	u := startUDP(t, generous())
+	msg := randomBytes(3000)
+	u.client(t).expectEcho(t, msg, msg[:MaxEcho])
+}
+
+// TestServeAnswersEachSender: two clients take turns; each gets its own
+// datagrams back, and none of the other's.
+func TestServeAnswersEachSender(t *testing.T) {
+	checkNoLeaks(t)
+	u := startUDP(t, generous())
+	a, b := u.client(t), u.client(t)
+	for i := 1; i <= 3; i++ {
+		for _, c := range []*udpClient{a, b} {
+			msg := []byte(fmt.Sprintf("%s, datagram %d\n", c.name, i))
+			c.expectEcho(t, msg, msg)
+		}
+	}
+}
+
+// TestServeReturnsWhenClosed: closing the PacketConn is how the server is
+// stopped, so Serve returns nil.
+func TestServeReturnsWhenClosed(t *testing.T) {
+	checkNoLeaks(t)
+	u := startUDP(t, generous())
+	u.client(t).expectEcho(t, []byte("bye\n"), []byte("bye\n"))
+	u.pc.Close()
+	if st, ok := waitClosed(u.done); !ok {
+		t.Fatalf("its PacketConn was closed, and Serve had not returned: %s. When ReadFrom fails with net.ErrClosed "+
+			"(errors.Is), return nil. Where your code is:\n\n%s", st, where(st.gs))
+	}
+	if u.err != nil {
+		t.Fatalf("its PacketConn was closed, and Serve returned %q; want nil: closing is the normal way to stop it", u.err)
+	}
+}
+
+// TestServeReturnsOtherReadErrors: a read error that is not the close
+// ends Serve too, and Serve says what it was.
+func TestServeReturnsOtherReadErrors(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := startFake(t, generous())
+		f.failRead(syscall.ENOBUFS)
+		select {
+		case <-f.done:
+		case <-time.After(time.Minute): // on the fake clock
+			t.Fatalf("ReadFrom failed with %q, and a minute later Serve was still running; return the error, "+
+				"wrapped with what failed (fmt.Errorf with %%w)", syscall.ENOBUFS)
+		}
+		if !errors.Is(f.err, syscall.ENOBUFS) {
+			t.Fatalf("ReadFrom failed with %q, and Serve returned %v; want an error that wraps it (%%w), "+
+				"so that its caller can tell what went wrong", syscall.ENOBUFS, f.err)
+		}
+	})
+}
+
+// TestServeKeepsServingAfterAFailedReply: a reply that cannot be sent
+// (here: network unreachable) concerns that datagram only.
+func TestServeKeepsServingAfterAFailedReply(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := startFake(t, generous())
+		f.failWrites(1)
+		f.send(t, "192.0.2.1:40000", "lost")
+		if f.state() != "was still running" {
+			f.fatalf(t, "the reply to 192.0.2.1:40000 failed (WriteTo: %v), and Serve %s. A failed WriteTo concerns "+
+				"one reply: anyone can forge a datagram from an unreachable address, and must not stop the service "+
+				"that way", syscall.ENETUNREACH, f.state())
+		}
+		f.send(t, "192.0.2.2:40000", "next")
+		if got := f.echoes("192.0.2.2:40000"); got != 1 || f.stopped() {
+			f.fatalf(t, "the reply to 192.0.2.1:40000 failed (WriteTo: %v); then 192.0.2.2:40000 sent a datagram and "+
+				"got %s, and Serve %s. A failed WriteTo concerns one reply: anyone can forge a datagram from an "+
+				"unreachable address, and must not stop the service that way", syscall.ENETUNREACH,
+				count(got, "echo", "echoes"), f.state())
+		}
+	})
+}
+
+// TestServeNeverAnswersWellKnownPorts: a datagram from a port below 1024
+// comes from a service (echo is 7, chargen 19), or is forged to look so.
+// Answering it can start a loop between two services that never ends.
+func TestServeNeverAnswersWellKnownPorts(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := startFake(t, generous())
+		var answered []string
+		for i, port := range []int{7, 19, 13, 17, 37, 0, 53, 123, 1023} {
+			from := fmt.Sprintf("192.0.2.%d:%d", i+1, port) // a source each: no rate in the way
+			f.send(t, from, "are you an echo service?")
+			if f.echoes(from) > 0 {
+				answered = append(answered, from)
+			}
+		}
+		if len(answered) > 0 {
+			f.fatalf(t, "the server answered %s: a source port below 1024 is a service's, such as echo (7) or chargen (19), "+
+				"which answers whatever comes: the two would answer each other forever (CERT CA-1996-01). "+
+				"Never reply to a port below 1024 (loops)", firstFew(answered, 5))
+		}
+		for _, from := range []string{"192.0.2.101:1024", "192.0.2.102:50000"} {
+			f.send(t, from, "a client")
+			if f.echoes(from) != 1 {
+				f.fatalf(t, "a datagram from %s got %s; clients use ports from 1024 up, and get their echo: "+
+					"refuse only the ports below 1024 and the server's own", from, count(f.echoes(from), "echo", "echoes"))
+			}
+		}
+	})
+}
+
+// TestServeNeverAnswersItsOwnPort: a datagram from another server's port
+// 7007, to ours, may be forged by someone who wants the two echo servers
+// to answer each other forever.
+func TestServeNeverAnswersItsOwnPort(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := startFake(t, generous()) // its local address is 127.0.0.1:7007
+		f.send(t, "192.0.2.1:7007", "ping-pong?")
+		if n := f.echoes("192.0.2.1:7007"); n > 0 {
+			f.fatalf(t, "the server, on port 7007, answered a datagram from 192.0.2.1:7007 (%s): that may be another "+
+				"echo server, which would answer back, and the two would never stop. Refuse the server's own port "+
+				"(pc.LocalAddr()) as a source, as well as those below 1024", count(n, "echo", "echoes"))
+		}
+		f.send(t, "192.0.2.1:7008", "a client")
+		if n := f.echoes("192.0.2.1:7008"); n != 1 {
+			f.fatalf(t, "a datagram from 192.0.2.1:7008 got %s; only the server's own port, 7007, is refused",
+				count(n, "echo", "echoes"))
+		}
+	})
+}
+
+// TestServeHoldsAFloodToItsRate: one source sending far too fast gets its
+// burst, then Rate echoes a second, and no more.
+func TestServeHoldsAFloodToItsRate(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
+		f := startFake(t, &Server{Rate: 10, Burst: 5, MaxSources: 16})
+		for i := range 30 { // 3s, 20 datagrams every 100ms: 200 a second
+			for range 20 {
+				f.send(t, "192.0.2.1:40000", "flood")
+			}
+			if i == 0 {
+				f.echoes("") // waits until Serve is done with them
+				if lines := strings.Split(strings.TrimSpace(logs.String()), "\n"); len(lines) > 10 {
+					f.fatalf(t, "a source sent 20 datagrams at once, with Burst 5, and the server logged %d lines: a line per "+
+						"dropped datagram turns a flood into a flood of log lines (disk, terminal). Drop them silently. "+
+						"The log began: %s", len(lines), strings.Join(lines[:3], " / "))
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		got := f.echoes("192.0.2.1:40000")
+		if got > 5+30 {
+			f.fatalf(t, "one source sent 200 datagrams a second for 3s (fake clock) and got %d echoes; "+
+				"at Rate 10 with Burst 5 it gets 35 at most: does allow ask that source's limiter (Allow) "+
+				"before every reply, and keep the limiter for the next datagram?", got)
+		}
+		if got < 15 {
+			f.fatalf(t, "one source sent 200 datagrams a second for 3s (fake clock) and got %d echoes; "+
+				"at Rate 10 with Burst 5 it gets 35: the limit holds a source to its rate, not shut it out", got)
+		}
+	})
+}
+
+// TestServeServesOthersDuringAFlood: one source's flood uses up its own
+// rate, not everyone's.
+func TestServeServesOthersDuringAFlood(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := startFake(t, &Server{Rate: 10, Burst: 5, MaxSources: 16})
+		for i := range 200 {
+			f.send(t, "192.0.2.1:40000", "flood")
+			if i%40 == 0 {
+				f.send(t, "198.51.100.7:50000", "a client") // 5 at once: its burst, no more
+			}
+		}
+		if got := f.echoes("198.51.100.7:50000"); got != 5 {
+			f.fatalf(t, "while 192.0.2.1 flooded the server, 198.51.100.7 sent 5 datagrams (its Burst) and got %s: "+
+				"each source address needs a limiter of its own; one for everyone lets a flood shut out every client",
+				count(got, "echo", "echoes"))
+		}
+	})
+}
+
+// TestServeLimitsBySourceAddressNotPort: a source that changes its port
+// with every datagram is still one source.
+func TestServeLimitsBySourceAddressNotPort(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := startFake(t, &Server{Rate: 10, Burst: 5, MaxSources: 1000})
+		got := 0
+		for i := range 100 {
+			from := fmt.Sprintf("192.0.2.1:%d", 40000+i)
+			f.send(t, from, "flood")
+			got += f.echoes(from)
+		}
+		if got > 5 {
+			f.fatalf(t, "192.0.2.1 sent 100 datagrams at once, each from another port, and got %d echoes; "+
+				"with Burst 5 it gets 5: key the limiters by the address alone (src.Addr()), since whoever forges "+
+				"datagrams picks any port", got)
+		}
+	})
+}
+
+// TestServeKeepsLimitingWhenItsTableIsFull: when every source in the table
+// is busy, a newcomer must not push out a source that is being limited:
+// it would come back with a fresh burst.
+func TestServeKeepsLimitingWhenItsTableIsFull(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		srv := &Server{Rate: 10, Burst: 5, MaxSources: 4}
+		f := startFake(t, srv)
+		for range 20 {
+			f.send(t, "192.0.2.1:40000", "flood") // uses up its burst
+		}
+		for i := 2; i <= 40; i++ {
+			f.send(t, fmt.Sprintf("192.0.2.%d:40000", i), "newcomer") // the table fills up, and more come
+		}
+		before := f.echoes("192.0.2.1:40000")
+		for range 20 {
+			f.send(t, "192.0.2.1:40000", "flood")
+		}
+		if more := f.echoes("192.0.2.1:40000") - before; more > 0 {
+			f.fatalf(t, "192.0.2.1 used up its burst; then 39 other sources came, at the same instant (fake clock), "+
+				"and 192.0.2.1 got %d more echoes: it was forgotten and came back with a fresh burst. With MaxSources 4 "+
+				"and every source busy, leave the table as it is and let the newcomer go unanswered", more)
+		}
+		f.stop(t)
+		if len(srv.sources) > srv.MaxSources {
+			t.Fatalf("40 sources came at once, and the server remembered %d of them; MaxSources is %d: every address "+
+				"a forger makes up would take memory until the server runs out", len(srv.sources), srv.MaxSources)
+		}
+	})
+}
+
+// TestServeForgetsQuietSources: the table holds MaxSources sources at
+// most; once some go quiet, new ones take their places.
+func TestServeForgetsQuietSources(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		srv := &Server{Rate: 10, Burst: 5, MaxSources: 4}
+		f := startFake(t, srv)
+		for i := 1; i <= 4; i++ {
+			f.send(t, fmt.Sprintf("192.0.2.%d:40000", i), "hello")
+		}
+		time.Sleep(time.Second) // on the fake clock: each of the four has its burst back
+		for i := 1; i <= 4; i++ {
+			from := fmt.Sprintf("198.51.100.%d:40000", i)
+			f.send(t, from, "hello")
+			if n := f.echoes(from); n != 1 {
+				f.fatalf(t, "4 sources (MaxSources) sent a datagram each, then were quiet for 1s; then %s, new, "+
+					"got %s. Once the table is full, forget the sources that have their burst back (Tokens), "+
+					"which costs nothing: a new limiter is the same", from, count(n, "echo", "echoes"))
+			}
+		}
+		for i := 1; i <= 100; i++ {
+			f.send(t, fmt.Sprintf("203.0.113.%d:40000", i), "forged")
+		}
+		f.stop(t)
+		if len(srv.sources) > srv.MaxSources {
+			t.Fatalf("104 sources came, and the server remembered %d of them; MaxSources is %d: every address a "+
+				"forger makes up would take memory until the server runs out", len(srv.sources), srv.MaxSources)
+		}
+	})
+}
+
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
+
+// A datagram is one that Serve read or wrote, and the other end's address.
+type datagram struct {
+	addr string
+	data []byte
+}
+
+// traffic notes every datagram Serve reads and writes, on a real socket
+// or a fake one: what the messages tell, and the progress waits measure.
+type traffic struct {
+	mu        sync.Mutex
+	reading   int // Serve's ReadFrom calls under way
+	read      []datagram
+	wrote     []datagram
+	writeErrs int // how many WriteTo calls are still to fail
+}
+
+func (tr *traffic) startRead() { tr.mu.Lock(); tr.reading++; tr.mu.Unlock() }
+
+func (tr *traffic) endRead(b []byte, addr net.Addr, err error) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.reading--
+	if err == nil {
+		tr.read = append(tr.read, datagram{addr.String(), append([]byte(nil), b...)})
+		moved.Add(int64(len(b)) + 1)
+	}
+}
+
+func (tr *traffic) write(b []byte, addr net.Addr) error {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.wrote = append(tr.wrote, datagram{fmt.Sprint(addr), append([]byte(nil), b...)})
+	moved.Add(int64(len(b)) + 1)
+	if tr.writeErrs > 0 {
+		tr.writeErrs--
+		return &net.OpError{Op: "write", Net: "udp", Addr: addr, Err: syscall.ENETUNREACH}
+	}
+	return nil
+}
+
+// since returns what Serve read and wrote after the first r and w datagrams.
+func (tr *traffic) since(r, w int) (read, wrote []datagram, reading int) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.read[r:], tr.wrote[w:], tr.reading
+}
+
+func (tr *traffic) counts() (r, w int) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return len(tr.read), len(tr.wrote)
+}
+
+// A udpServer is the Server under test on a real UDP socket on 127.0.0.1.
+type udpServer struct {
+	pc      net.PacketConn
+	tr      *traffic
+	done    chan struct{}
+	err     error // what Serve returned; read it only after done
+	clients int
+}
+
+// watched is the socket as Serve gets it: every datagram noted.
+type watched struct {
+	net.PacketConn
+	tr *traffic
+}
+
+func (w watched) ReadFrom(b []byte) (int, net.Addr, error) {
+	w.tr.startRead()
+	n, addr, err := w.PacketConn.ReadFrom(b)
+	w.tr.endRead(b[:n], addr, err)
+	return n, addr, err
+}
+
+func (w watched) WriteTo(b []byte, addr net.Addr) (int, error) {
+	w.tr.write(b, addr)
+	return w.PacketConn.WriteTo(b, addr)
+}
+
+// startUDP runs srv.Serve on a new socket until the test ends; then it
+// closes the socket and waits, by progress, for Serve to return.
+func startUDP(t *testing.T, srv *Server) *udpServer {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	u := &udpServer{pc: pc, tr: &traffic{}, done: make(chan struct{})}
+	go func() {
+		defer close(u.done)
+		u.err = srv.Serve(watched{pc, u.tr})
+	}()
+	t.Cleanup(func() {
+		pc.Close()
+		if t.Failed() {
+			return
+		}
+		if st, ok := waitClosed(u.done); !ok {
+			t.Errorf("at the end of the test its PacketConn was closed, yet Serve had not returned: %s. When ReadFrom "+
+				"fails with net.ErrClosed (errors.Is), return nil. Where your code is:\n\n%s", st, where(st.gs))
+		}
+	})
+	return u
+}
+
+func (u *udpServer) stopped() bool {
+	select {
+	case <-u.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// A udpClient is one of the test's clients: its own socket, and every
+// datagram that came back to it.
+type udpClient struct {
+	name string
+	conn *net.UDPConn
+	u    *udpServer
+	mu   sync.Mutex
+	got  [][]byte
+}
+
+func (u *udpServer) client(t *testing.T) *udpClient {
+	t.Helper()
+	conn, err := net.DialUDP("udp", nil, u.pc.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	u.clients++
+	c := &udpClient{name: fmt.Sprintf("client %c (%s)", 'A'+u.clients-1, conn.LocalAddr()), conn: conn, u: u}
+	done := make(chan struct{})
+	go func() { // ends when the test closes conn
+		defer close(done)
+		for {
+			b := make([]byte, 64<<10)
+			n, err := conn.Read(b)
+			if err != nil {
+				return
+			}
+			moved.Add(int64(n) + 1)
+			c.mu.Lock()
+			c.got = append(c.got, b[:n])
+			c.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { conn.Close(); <-done })
+	return c
+}
+
+func (c *udpClient) replies() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got
+}
+
+// expectEcho sends msg and expects want back. It sends again only when it
+// saw the datagram, or its reply, lost by UDP, three times at most.
+func (c *udpClient) expectEcho(t *testing.T, msg, want []byte) {
+	t.Helper()
+	for try := 1; ; try++ {
+		r, w := c.u.tr.counts()
+		seen := len(c.replies())
+		if _, err := c.conn.Write(msg); err != nil {
+			t.Fatalf("%s: write: %v", c.name, err)
+		}
+		misdirected := func() bool { // a reply sent to someone else: no need to wait for it
+			_, wrote, _ := c.u.tr.since(r, w)
+			return slices.ContainsFunc(wrote, func(d datagram) bool { return d.addr != c.conn.LocalAddr().String() })
+		}
+		st, ok := waitUntil(func() bool { return len(c.replies()) > seen || c.u.stopped() || misdirected() })
+		if c.u.stopped() {
+			t.Fatalf("%s sent %d bytes; Serve had returned (err = %v): it should read datagrams in a loop, "+
+				"until its PacketConn is closed", c.name, len(msg), c.u.err)
+		}
+		if ok && len(c.replies()) > seen {
+			got := c.replies()[seen]
+			if len(msg) > MaxEcho && len(got) == len(msg) {
+				t.Fatalf("%s sent %d bytes and got all %d back; want only the first %d (MaxEcho): read into a buffer of "+
+					"MaxEcho bytes, and ReadFrom cuts a longer datagram to its size", c.name, len(msg), len(got), MaxEcho)
+			}
+			if d := mismatch(got, want); d != "" {
+				t.Fatalf("%s sent %d bytes; in the reply it %s: a reply is the bytes ReadFrom returned, buf[:n], no more, "+
+					"no less", c.name, len(msg), d)
+			}
+			return
+		}
+		read, wrote, reading := c.u.tr.since(r, w)
+		from := c.conn.LocalAddr().String()
+		for _, d := range wrote {
+			if d.addr != from {
+				t.Fatalf("%s sent a datagram, and Serve sent its reply to %s instead: reply to the address "+
+					"ReadFrom returned with the datagram", c.name, d.addr)
+			}
+		}
+		switch {
+		case len(read) > 0 && len(wrote) == 0:
+			t.Fatalf("Serve read the %d-byte datagram from %s, then sent nothing back: %s. Reply with WriteTo(buf[:n], addr). "+
+				"Where your code is:\n\n%s", len(read[0].data), c.name, st, where(st.gs))
+		case reading == 0:
+			t.Fatalf("%s sent a datagram, and Serve was not reading (no ReadFrom under way): %s. Where your code is:\n\n%s",
+				c.name, st, where(st.gs))
+		case try == 3:
+			t.Fatalf("%s sent the same datagram 3 times, and each time it was lost on the way to Serve or back, "+
+				"though Serve was waiting in ReadFrom: %s. Loopback UDP loses that much only on a machine far too "+
+				"busy: run the test again", c.name, st)
+		}
+		// Lost on the way, as UDP allows: send it again.
+	}
+}
+
+// A fakeConn is a PacketConn for a synctest bubble: the test makes up
+// datagrams from any address and port (f.send), and notes the replies.
+type fakePacketConn struct {
+	tr      *traffic
+	in      chan datagram
+	readErr chan error
+	closed  chan struct{}
+	once    sync.Once
+	spins   int // ReadFrom calls after the close
+	done    chan struct{}
+	err     error // what Serve returned; read it only after done
+}
+
+// startFake runs srv.Serve on a fake PacketConn, at 127.0.0.1:7007, until
+// the test ends. Call it inside the bubble.
+func startFake(t *testing.T, srv *Server) *fakePacketConn {
+	f := &fakePacketConn{tr: &traffic{}, in: make(chan datagram), readErr: make(chan error, 1),
+		closed: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		f.err = srv.Serve(f)
+	}()
+	t.Cleanup(func() {
+		if !t.Failed() {
+			f.stop(t)
+		}
+		f.Close()
+	})
+	return f
+}
+
+func (f *fakePacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	f.tr.startRead()
+	select {
+	case d := <-f.in:
+		n := copy(b, d.data)
+		addr := net.UDPAddrFromAddrPort(netip.MustParseAddrPort(d.addr))
+		f.tr.endRead(b[:n], addr, nil)
+		return n, addr, nil
+	case err := <-f.readErr:
+		f.tr.endRead(nil, nil, err)
+		return 0, nil, &net.OpError{Op: "read", Net: "udp", Err: err}
+	case <-f.closed:
+		f.tr.endRead(nil, nil, net.ErrClosed)
+		f.tr.mu.Lock()
+		f.spins++
+		spun := f.spins >= 100 // a loop that never stops, and stops the fake clock
+		f.tr.mu.Unlock()
+		if spun {
+			runtime.Goexit()
+		}
+		return 0, nil, &net.OpError{Op: "read", Net: "udp", Err: net.ErrClosed}
+	}
+}
+
+func (f *fakePacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if err := f.tr.write(b, addr); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (f *fakePacketConn) Close() error { f.once.Do(func() { close(f.closed) }); return nil }
+func (f *fakePacketConn) LocalAddr() net.Addr {
+	return net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:7007"))
+}
+func (f *fakePacketConn) SetDeadline(time.Time) error      { return nil }
+func (f *fakePacketConn) SetReadDeadline(time.Time) error  { return nil }
+func (f *fakePacketConn) SetWriteDeadline(time.Time) error { return nil }
+
+// send hands Serve a datagram from the address from, and returns once
+// Serve has read it.
+func (f *fakePacketConn) send(t *testing.T, from, data string) {
+	t.Helper()
+	select {
+	case f.in <- datagram{from, []byte(data)}:
+	case <-f.done:
+		f.fatalf(t, "a datagram came from %s, and Serve had returned (err = %v): it should read datagrams "+
+			"in a loop, until its PacketConn is closed", from, f.err)
+	case <-time.After(patience): // on the fake clock: once nothing else can happen
+		f.fatalf(t, "a datagram came from %s, and Serve had not read it %v later (fake clock): is it calling "+
+			"ReadFrom in a loop?", from, patience)
+	}
+}
+
+func (f *fakePacketConn) failRead(err error) { f.readErr <- err }
+
+func (f *fakePacketConn) failWrites(n int) { f.tr.mu.Lock(); f.tr.writeErrs = n; f.tr.mu.Unlock() }
+
+// echoes counts the replies Serve sent to addr, once it has done all it
+// will do with the datagrams sent so far.
+func (f *fakePacketConn) echoes(addr string) int {
+	synctest.Wait()
+	_, wrote, _ := f.tr.since(0, 0)
+	n := 0
+	for _, d := range wrote {
+		if d.addr == addr {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fakePacketConn) stopped() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (f *fakePacketConn) state() string {
+	synctest.Wait()
+	if f.stopped() {
+		return fmt.Sprintf("had returned (err = %v)", f.err)
+	}
+	return "was still running"
+}
+
+// stop closes the PacketConn and waits for Serve to return.
+func (f *fakePacketConn) stop(t *testing.T) {
+	t.Helper()
+	f.Close()
+	select {
+	case <-f.done:
+	case <-time.After(time.Minute): // on the fake clock
+		f.fatalf(t, "its PacketConn was closed, and a minute later (fake clock) Serve had not returned: when "+
+			"ReadFrom fails with net.ErrClosed (errors.Is), return nil")
+	}
+}
+
+// fatalf fails the test, with the news of a busy loop or a log.Fatal
+// first: what follows from a stopped goroutine would only mislead.
+func (f *fakePacketConn) fatalf(t *testing.T, format string, args ...any) {
+	t.Helper()
+	synctest.Wait()
+	f.tr.mu.Lock()
+	spun := f.spins >= 100
+	f.tr.mu.Unlock()
+	if spun {
+		t.Fatal("Serve called ReadFrom 100 times in a row after its PacketConn was closed: when ReadFrom fails " +
+			"with net.ErrClosed, return (the test stopped that goroutine)")
+	}
+	if news := theLog.fatalNews(); news != "" {
+		t.Fatal(news)
+	}
+	t.Fatalf(format, args...)
+}

@@ -1,0 +1,809 @@
+// Lesson 07 tests: a Server whose Shutdown is graceful. Each test is one
+// thing a graceful shutdown must do; its failure message says what to look
+// at. Run them with `make lesson-07 test`; see README.md for the task.
+//
+// Some tests run on real loopback sockets (a 4 MiB stream); the ones about
+// the order of events ("Shutdown has not returned yet") run in a synctest
+// bubble on an in-memory listener (kit_bubble_test.go), where that can be
+// checked exactly, and where a drain deadline of seconds takes no time.
+
+package echo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// ---- on real sockets ----
+
+// TestServeEchoesClientsAtOnce: lesson 02's server, still: every client is
+// echoed at once, and its connection closed once it is done sending.
+func TestServeEchoesClientsAtOnce(t *testing.T) {
+	checkNoLeaks(t)
+	s, _ := start(t, listen(t))
+	a := s.connect(t)
+	a.expectEcho(t, "I am A\n")
+	b := s.connect(t)
+	b.expectEcho(t, "I am B, and A is still connected\n")
+
+	want := randomBytes(1 << 20)
+	got, err := a.sendAll(want)
+	if d := mismatch(got, want); d != "" || err != nil {
+		s.fatalf(t, "client A sent %d random bytes then CloseWrite; %s, then %s. "+
+			"Each connection is echoed (handle) and closed when its client is done, in a goroutine of its own",
+			len(want), d, explain(err))
+	}
+}
+
+// TestServeLogsClientErrors: a client that resets its connection is
+// worth a line in the log; one that leaves cleanly is not.
+func TestServeLogsClientErrors(t *testing.T) {
+	checkNoLeaks(t)
+	logs := captureLog(t)
+	s, _ := start(t, listen(t))
+	polite := s.connect(t)
+	if got, err := polite.sendAll([]byte("bye\n")); string(got) != "bye\n" || err != nil {
+		s.fatalf(t, "sent %q then CloseWrite, got back %q and %s", "bye\n", got, explain(err))
+	}
+	rude := s.connect(t)
+	rude.expectEcho(t, "about to vanish\n")
+	rude.SetLinger(0) // close with a reset (RST) instead of a clean goodbye
+	rude.Close()
+	if !logs.waitFor(rude.LocalAddr().String()) {
+		t.Fatalf("client %s reset its connection, and the server logged nothing about it: log the error handle "+
+			"returns (log.Printf), so whoever runs the server can see what went wrong. The log:\n%s", rude.LocalAddr(), logs)
+	}
+	if logs.contains(polite.LocalAddr().String()) {
+		t.Fatalf("client %s sent a line, half-closed, read its echo and left: nothing went wrong, and the server "+
+			"logged it. Log only the errors handle returns. The log:\n%s", polite.LocalAddr(), logs)
+	}
+}
+
+// TestShutdownStopsTheServer: with no client connected, Shutdown closes
+// the listener, Serve returns ErrServerClosed, and Shutdown returns nil.
+// Serve called after Shutdown returns ErrServerClosed at once.
+func TestShutdownStopsTheServer(t *testing.T) {
+	checkNoLeaks(t)
+	s, srv := start(t, listen(t))
+	if got, err := s.connect(t).sendAll([]byte("hello\n")); string(got) != "hello\n" || err != nil {
+		s.fatalf(t, "sent %q then CloseWrite, got back %q and %s", "hello\n", got, explain(err))
+	}
+
+	if err := shutdown(srv, context.Background()).waitErr(t, func() string {
+		return "Shutdown was called with no client connected (the only one had left)."
+	}); err != nil {
+		t.Fatalf("Shutdown with no client connected returned %v; want nil", err)
+	}
+	if st, ok := waitClosed(s.done); !ok {
+		t.Fatalf("Shutdown returned, and Serve had not: %s. Shutdown must close the listener, so that Accept "+
+			"fails and Serve returns. Where your code is:\n\n%s", st, where(st.gs))
+	}
+	if !errors.Is(s.err, ErrServerClosed) {
+		t.Fatalf("after Shutdown, Serve returned %v; want ErrServerClosed, so that its caller can tell "+
+			"a shutdown asked for from a failure", s.err)
+	}
+	if c, err := net.DialTimeout("tcp", s.addr, patience); err == nil {
+		c.Close()
+		t.Fatalf("Shutdown returned, and a new client could still connect to %s: close the listener", s.addr)
+	}
+
+	l := listen(t)
+	x := goCall("Serve", func() (struct{}, error) { return struct{}{}, srv.Serve(l) })
+	if _, err := x.wait(t, nil, func() string { return "Serve was called after Shutdown had returned." }); !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("Serve, called after Shutdown, returned %v; want ErrServerClosed at once: the server is closed", err)
+	}
+	if c, err := net.DialTimeout("tcp", l.Addr().String(), patience); err == nil {
+		c.Close()
+		t.Fatalf("Serve, called after Shutdown, returned and left its listener open: close it, " +
+			"or clients connect and no one ever answers them")
+	}
+	if err := shutdown(srv, context.Background()).waitErr(t, func() string {
+		return "Shutdown was called again, after Shutdown and then Serve had returned: is a lock left locked?"
+	}); err != nil {
+		t.Fatalf("Shutdown, called again once the server had stopped, returned %v; want nil: a second call must be harmless", err)
+	}
+}
+
+// TestShutdownClosesIdleConnections: clients that are connected but quiet
+// (everything they sent has been echoed) are closed at once, cleanly, and
+// Shutdown returns nil once their handlers have ended.
+func TestShutdownClosesIdleConnections(t *testing.T) {
+	checkNoLeaks(t)
+	s, srv := start(t, listen(t))
+	a := s.connect(t)
+	a.expectEcho(t, "I am A, and I will stay quiet\n")
+	b := s.connect(t)
+	b.expectEcho(t, "I am B, quiet too\n")
+
+	x := shutdown(srv, context.Background())
+	for _, client := range []struct {
+		name string
+		c    *client
+	}{{"A", a}, {"B", b}} {
+		n, err := client.c.Read(make([]byte, 64)) // gives up after patience without a byte
+		switch {
+		case isTimeout(err):
+			t.Fatalf("client %s, quiet, was still connected %v after Shutdown began: its handler waits in Read "+
+				"for a client with nothing to say, and waiting for handlers waits forever. Wake every handler's Read: "+
+				"conn.SetReadDeadline(time.Now()) makes io.Copy return once it has written what it read", client.name, patience)
+		case n > 0:
+			t.Fatalf("after Shutdown began, client %s got %d bytes it never sent", client.name, n)
+		case errors.Is(err, syscall.ECONNRESET):
+			t.Fatalf("after Shutdown began, client %s's connection was reset, not closed: a reset can lose "+
+				"an echo on its way; handle closes cleanly once its io.Copy has returned", client.name)
+		case !errors.Is(err, io.EOF):
+			t.Fatalf("after Shutdown began, client %s read %v; want the server to close the connection", client.name, err)
+		}
+	}
+	a.Close() // A says goodbye; B keeps its end open, as nc does until it next sends
+	if err := x.waitErr(t, func() string {
+		return "Both clients were quiet, and had been disconnected; A closed its end, B kept it open. " +
+			"Does Shutdown wait for something that never happens?"
+	}); err != nil {
+		t.Fatalf("Shutdown returned %v; want nil: every client was idle, and every handler ended in time", err)
+	}
+}
+
+// TestShutdownEchoesEveryByteItRead: a client streams 4 MiB, and Shutdown
+// begins halfway, with all the time it needs. Every byte the server had
+// read comes back to the client before a clean close: none is lost in a
+// buffer, none cut off by a Close or a reset.
+func TestShutdownEchoesEveryByteItRead(t *testing.T) {
+	checkNoLeaks(t)
+	s, srv := start(t, listen(t))
+	c := s.connect(t)
+	sent := randomBytes(4 << 20)
+	// The client writes and reads at once. Once the server has said it is
+	// done (the close), the client's writes may fail: that is no news.
+	go func() {
+		if _, err := c.Write(sent); err == nil {
+			c.CloseWrite()
+		}
+	}()
+	type result struct {
+		got []byte
+		err error
+	}
+	echoed := make(chan result, 1)
+	go func() {
+		got, err := io.ReadAll(io.LimitReader(c, int64(len(sent))+64<<10))
+		echoed <- result{got, err}
+	}()
+	if st, ok := waitUntil(func() bool { return s.conns.bytesRead() >= 1<<20 }); !ok {
+		t.Fatalf("the client was sending 4 MiB, and the server had read only %d bytes: %s", s.conns.bytesRead(), st)
+	}
+
+	x := shutdown(srv, context.Background())
+	var r result
+	if st, ok := waitUntil(func() bool {
+		select {
+		case r = <-echoed:
+			return true
+		default:
+			return false
+		}
+	}); !ok {
+		t.Fatalf("Shutdown began while the client was streaming 4 MiB, and the client was neither echoed to the end "+
+			"nor disconnected: %s. Where your code is:\n\n%s", st, where(st.gs))
+	}
+	if err := x.waitErr(t, func() string { return "The client had its echo, and its connection was closed." }); err != nil {
+		t.Fatalf("Shutdown returned %v; want nil: it had all the time it needed", err)
+	}
+	read := s.conns.last().readBeforeStop()
+	switch {
+	case errors.Is(r.err, syscall.ECONNRESET):
+		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server read %d bytes, the client got %d back, "+
+			"and then its connection was reset: bytes read but never echoed are lost. Stop the reads (a read deadline) "+
+			"and let handle finish, instead of closing the connection under it", read, len(r.got))
+	case r.err != nil:
+		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server read %d bytes, the client got %d back, then %s",
+			read, len(r.got), explain(r.err))
+	case len(r.got) < read:
+		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server read %d bytes, and the client got only %d "+
+			"of them back before the server closed: bytes read but never echoed. Closing a connection under its "+
+			"handler loses what it holds; a read deadline lets io.Copy write what it has read, then return", read, len(r.got))
+	}
+	if d := mismatch(r.got, sent[:read]); d != "" {
+		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server read %d bytes and the client %s", read, d)
+	}
+}
+
+// TestShutdownCutsOffAtItsDeadline: a client streams 4 MiB and never reads
+// its echo, so its handler is stuck writing. Shutdown cannot drain it: at
+// its deadline it closes that connection, waits for its handler, and
+// returns ctx's error, with no goroutine left.
+func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
+	checkNoLeaks(t)
+	s, srv := start(t, listen(t))
+	c := s.connect(t)
+	go c.Write(randomBytes(4 << 20)) // gives up once nothing moves for patience
+	if st, ok := waitUntil(func() bool { return s.conns.bytesRead() >= 1<<20 }); !ok {
+		t.Fatalf("the client was sending 4 MiB, and the server had read only %d bytes: %s", s.conns.bytesRead(), st)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := shutdown(srv, ctx).waitErr(t, func() string {
+		return "Its ctx ended 100ms after it was called, while a client that never reads its echo was connected: " +
+			"when ctx is done, close every connection left, and return ctx.Err()."
+	})
+	if err == nil && s.conns.closes() > 0 {
+		t.Fatalf("Shutdown, with 100ms to drain a client that never reads its echo, returned nil, and that client's " +
+			"connection was closed, though the client never went away. Two causes fit: Shutdown closed the " +
+			"connections as it began (a handler still writing then loses bytes read but never echoed: stop the reads " +
+			"with a read deadline instead), or it closed them when ctx ended and then returned nil where we want ctx's " +
+			"error. Either way: when ctx is done, close every connection left, and return ctx.Err()")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown, with 100ms to drain a client that never reads its echo, returned %v; want ctx's error, "+
+			"context.DeadlineExceeded: that client could not be drained in time. Wait for the handlers or for ctx, "+
+			"whichever comes first: when ctx is done, close every connection left, and return ctx.Err()", err)
+	}
+	if left := handlers(); len(left) > 0 {
+		t.Fatalf("Shutdown returned ctx's error while %s of your code still ran: it must close the connections "+
+			"left and wait for their handlers before it returns. Where:\n\n%s",
+			count(len(left), "handler", "handlers"), where(left))
+	}
+	if s.conns.closes() == 0 {
+		t.Fatalf("Shutdown gave up, and the connection of the client that never reads was never closed")
+	}
+}
+
+// ---- in a bubble, on a fake clock ----
+
+// TestShutdownStopsAcceptingAtOnce: the listener is closed, and Serve
+// returns, as soon as Shutdown begins: not once the clients are done.
+func TestShutdownStopsAcceptingAtOnce(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		c, _ := s.connectPipe(t)
+		writeTo(t, l, c, "echo this, but I am not reading yet") // the handler is busy writing its echo
+
+		x := shutdown(srv, context.Background())
+		synctest.Wait()
+		if !l.isClosed() {
+			l.fatalf(t, "Shutdown had begun, and was waiting for a client to read its echo, with its listener "+
+				"still open: new clients still got in. Close the listeners first, at once, then wait")
+		}
+		if !s.stopped() {
+			l.fatalf(t, "Shutdown had closed the listener, and Serve had not returned: when Accept fails "+
+				"after Shutdown began, return ErrServerClosed")
+		}
+		if !errors.Is(s.err, ErrServerClosed) {
+			l.fatalf(t, "after Shutdown began, Serve returned %v; want ErrServerClosed", s.err)
+		}
+		readAll(t, l, c, "echo this, but I am not reading yet")
+		synctest.Wait()
+		x.expectReturned(t, l, nil, "the client had read its echo, and its handler had ended")
+	})
+}
+
+// TestShutdownFinishesTheEchoInProgress: a handler that has read bytes and
+// is writing their echo, to a client slow to read it, is not cut off:
+// the client gets every byte, then the close, and only then does Shutdown
+// return.
+func TestShutdownFinishesTheEchoInProgress(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		c, conn := s.connectPipe(t)
+		const msg = "every byte the server reads comes back"
+		writeTo(t, l, c, msg)
+		synctest.Wait() // read by the server, which is now blocked writing the echo
+
+		x := shutdown(srv, context.Background())
+		synctest.Wait()
+		if x.returned() {
+			l.fatalf(t, "Shutdown returned (%v) while a handler was still writing the echo of %q to its client: "+
+				"wait for every handler to return", x.err, msg)
+		}
+		if conn.closeCount() > 0 {
+			l.fatalf(t, "Shutdown began while a handler was writing the echo of %q, and closed its connection: "+
+				"the client loses bytes the server read and never echoed. Stop the reading instead "+
+				"(conn.SetReadDeadline(time.Now())): io.Copy writes what it has read, then returns", msg)
+		}
+		readAll(t, l, c, msg)
+		synctest.Wait()
+		x.expectReturned(t, l, nil, "the client had read its whole echo, and the server had closed the connection")
+	})
+}
+
+// TestShutdownWaitsForItsHandlers: Shutdown returns only once every
+// handler has returned. The test holds a quiet client's handler in its
+// Read, after Shutdown woke it: Shutdown must not return until it is let go.
+func TestShutdownWaitsForItsHandlers(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		c, _ := s.connectPipe(t)
+		expectPipeEcho(t, c, "hello")
+		held := s.conns.last()
+		held.holdWoken()
+		t.Cleanup(held.release)
+
+		x := shutdown(srv, context.Background())
+		synctest.Wait()
+		if !held.woken() {
+			l.fatalf(t, "Shutdown had begun, and the handler of a quiet client was still blocked in Read: "+
+				"waiting for it waits forever. Wake every handler's Read: conn.SetReadDeadline(time.Now())")
+		}
+		if x.returned() {
+			l.fatalf(t, "Shutdown returned (%v) while a handler was still running (the test held it, after its Read "+
+				"was woken): Shutdown must wait for every handler to return, e.g. with a sync.WaitGroup that counts "+
+				"each handler before its goroutine starts", x.err)
+		}
+		held.release()
+		synctest.Wait()
+		x.expectReturned(t, l, nil, "every handler had returned")
+	})
+}
+
+// TestShutdownClosesConnectionAcceptedAsItBegins: a connection can arrive
+// just as Shutdown begins: Accept returns it after Shutdown closed the
+// listener and woke the connections it knew of. That one must be closed
+// too, and no handler left running for it.
+func TestShutdownClosesConnectionAcceptedAsItBegins(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		before := ourGoroutines()
+		release := make(chan struct{})
+		l.holdAccept(release)
+		c, late := s.connectPipe(t) // Accept has it, and holds it
+		x := shutdown(srv, context.Background())
+		synctest.Wait() // all Shutdown does first is done, before Serve sees late
+		x.expectReturned(t, l, nil, "no handler was running")
+		close(release)
+		synctest.Wait()
+		if late.closeCount() == 0 {
+			l.fatalf(t, "Accept returned a connection just after Shutdown had begun (and returned), "+
+				"and the server never closed it: that client waits forever, and its handler with it. "+
+				"Under the mutex Shutdown takes, check whether it has begun before you add a connection; if so, close it")
+		}
+		c.Close()
+		synctest.Wait()
+		if left := startedSince(before); len(left) > 0 {
+			l.fatalf(t, "Shutdown had returned, and %s of your code still ran: a handler started for a connection "+
+				"that came in as Shutdown began, which Shutdown never waited for. Where:\n\n%s",
+				count(len(left), "goroutine", "goroutines"), where(left))
+		}
+		if !s.stopped() || !errors.Is(s.err, ErrServerClosed) {
+			l.fatalf(t, "Serve had closed the connection that came in as Shutdown began; want it to return "+
+				"ErrServerClosed then (returned: %v, err: %v)", s.stopped(), s.err)
+		}
+		// If Serve left its lock locked, this call never returns: the test's
+		// clock stops, and the test says where.
+		shutdown(srv, context.Background()).expectReturnedSoon(t, l)
+	})
+}
+
+// TestShutdownCutsOffWhenCtxEnds: a client that never reads its echo
+// cannot be drained. Until ctx ends, Shutdown waits and leaves it be; then
+// it closes that connection, waits for its handler, and returns ctx's
+// error. The cut-off is not news for the log. The clock is fake: the
+// 10s deadline takes no time.
+func TestShutdownCutsOffWhenCtxEnds(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		before := ourGoroutines()
+		c, conn := s.connectPipe(t)
+		writeTo(t, l, c, "I never read my echo")
+		synctest.Wait() // the handler is blocked writing the echo
+		conn.holdAfterClose()
+
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		x := shutdown(srv, ctx)
+		time.Sleep(9 * time.Second)
+		synctest.Wait()
+		if x.returned() || conn.closeCount() > 0 {
+			l.fatalf(t, "Shutdown had 10s to drain a client that does not read, and after 9s it had "+
+				"already returned (%v) or closed the connection (%d Close calls): until ctx ends, let the client be",
+				x.err, conn.closeCount())
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if conn.closeCount() == 0 {
+			l.fatalf(t, "Shutdown's ctx ended 1s ago, and the connection of a client that never reads its echo "+
+				"was still open: its handler waits in Write forever. Wait for the handlers or for ctx, whichever comes "+
+				"first: when ctx is done, close every connection left, and return ctx.Err() "+
+				"(Close wakes a blocked Write; a read deadline does not)")
+		}
+		if x.returned() {
+			l.fatalf(t, "Shutdown returned (%v) right after it closed the connections left, while their handler was "+
+				"still running (the test held it in its Write): wait for their handlers, also after a cut-off", x.err)
+		}
+		conn.release()
+		synctest.Wait()
+		x.expectReturned(t, l, context.DeadlineExceeded, "its ctx had ended, and it had cut off the client left")
+		if left := startedSince(before); len(left) > 0 {
+			l.fatalf(t, "Shutdown returned, and %s of your code still ran. Where:\n\n%s",
+				count(len(left), "goroutine", "goroutines"), where(left))
+		}
+		if logs.contains("closed") {
+			l.fatalf(t, "Shutdown cut off a client, as asked, and the server logged it as an error: that is no news. "+
+				"Log handle's error only if Shutdown has not begun. The log:\n%s", logs)
+		}
+	})
+}
+
+// TestShutdownTwice: calling Shutdown again, while the first call waits
+// or after it has returned, neither panics nor hangs: it waits for the
+// same handlers, and returns once they are done.
+func TestShutdownTwice(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		c, _ := s.connectPipe(t)
+		writeTo(t, l, c, "one echo, two shutdowns")
+		synctest.Wait()
+
+		first := shutdown(srv, context.Background())
+		synctest.Wait()
+		second := shutdown(srv, context.Background())
+		synctest.Wait()
+		for _, x := range []*call[struct{}]{first, second} {
+			if x.returned() && errors.Is(x.err, errPanicked) {
+				l.fatalf(t, "%v, called a second time while the first call waited for a handler: "+
+					"a second call must be harmless; a channel closed twice panics", x.err)
+			}
+			if x.returned() {
+				l.fatalf(t, "with a handler still writing its echo, two calls to Shutdown at once: one returned (%v) "+
+					"before that handler was done. Each call waits for the handlers", x.err)
+			}
+		}
+		readAll(t, l, c, "one echo, two shutdowns")
+		synctest.Wait()
+		first.expectReturned(t, l, nil, "the handler had ended; a second Shutdown was waiting too")
+		second.expectReturned(t, l, nil, "the handler had ended; the first Shutdown had returned")
+		third := shutdown(srv, context.Background())
+		synctest.Wait()
+		third.expectReturned(t, l, nil, "it was the third call, after the server had stopped")
+	})
+}
+
+// TestServerForgetsConnectionsThatEnded: once a client has left, the
+// server holds on to nothing of it, and Shutdown does not touch its
+// connection.
+func TestServerForgetsConnectionsThatEnded(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		c, _ := s.connectPipe(t)
+		expectPipeEcho(t, c, "goodbye")
+		c.Close() // the client leaves
+		synctest.Wait()
+		conn := s.conns.last()
+		if conn.closes() == 0 {
+			l.fatalf(t, "the client left, and its handler did not close the connection: handle closes it when io.Copy returns")
+		}
+		touched := conn.calls()
+
+		shutdown(srv, context.Background())
+		synctest.Wait()
+		if after := conn.calls(); after > touched {
+			l.fatalf(t, "Shutdown set a deadline on, or closed, the connection of a client that had left long before: "+
+				"the server still held on to it. When a handler returns, delete its connection from your map")
+		}
+	})
+}
+
+// TestServePausesAfterAcceptErrors: when Accept keeps failing (here: out
+// of file descriptors), accept logs, pauses and retries, as in lesson 02;
+// Shutdown still stops the server.
+func TestServePausesAfterAcceptErrors(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
+		l := newFakeListener(t)
+		l.failAlways()
+		s, srv := start(t, l)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if s.stopped() {
+			l.fatalf(t, "Serve returned (err = %v) while Accept was failing with %q: only Shutdown ends Serve; "+
+				"for other errors, accept pauses and tries again", s.err, acceptError)
+		}
+		if n := len(l.acceptTimes()); n < 5 || n > 25 {
+			l.fatalf(t, "Accept was called %d times in 10s while it kept failing; want about 17", n)
+		}
+		if !strings.Contains(logs.String(), "too many open files") {
+			l.fatalf(t, "Accept failed again and again, and the server logged nothing about it. The log:\n%s", logs)
+		}
+		shutdown(srv, context.Background()).expectReturnedSoon(t, l)
+		time.Sleep(time.Second) // the pause under way
+		synctest.Wait()
+		if !s.stopped() || !errors.Is(s.err, ErrServerClosed) {
+			l.fatalf(t, "Shutdown had returned, and Serve had not returned ErrServerClosed a second later (stopped: %v, err: %v)",
+				s.stopped(), s.err)
+		}
+	})
+}
+
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
+
+// A served is the server under test: the kit's server, and the Server
+// whose Shutdown the tests call, and every connection it accepted.
+type served struct {
+	*server
+	conns *tapListener
+}
+
+// start runs a Server on l until the test ends (startServer, in
+// kit_net_test.go, says what it checks then). Serve gets l wrapped, so
+// that the test sees what the server does with each connection.
+func start(t *testing.T, l net.Listener) (*served, *Server) {
+	t.Helper()
+	srv := &Server{}
+	tap := &tapListener{Listener: l}
+	s := startServer(t, l, func(_ context.Context, _ net.Listener) error { return srv.Serve(tap) })
+	s.stoppedBy = "closed its listener"
+	return &served{server: s, conns: tap}, srv
+}
+
+// shutdown runs srv.Shutdown(ctx) in a goroutine of its own. A panic in
+// it is reported as its error, not as the end of every test.
+func shutdown(srv *Server, ctx context.Context) *call[struct{}] {
+	return goCall("Shutdown", func() (_ struct{}, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%w: %v", errPanicked, r)
+			}
+		}()
+		return struct{}{}, srv.Shutdown(ctx)
+	})
+}
+
+var errPanicked = errors.New("Shutdown panicked")
+
+// waitErr waits for the call to return, by progress, and returns its
+// error. (Not x.wait: the server's handlers started before the call, and
+// its reading of the stacks would miss them.)
+func (x *call[T]) waitErr(t *testing.T, situation func() string) error {
+	t.Helper()
+	if st, ok := waitClosed(x.done); !ok {
+		t.Fatalf("%s had not returned: %s.\n%s\nWhere your code is:\n\n%s", x.name, st, situation(), where(st.gs))
+	}
+	return x.err
+}
+
+// expectReturned, in a bubble, after synctest.Wait: Shutdown has returned,
+// with an error that is want (errors.Is), or nil if want is nil.
+func (x *call[T]) expectReturned(t *testing.T, l *fakeListener, want error, situation string) {
+	t.Helper()
+	if !x.returned() {
+		l.fatalf(t, "%s had not returned, and %s. Where your code is:\n\n%s", x.name, situation, where(ourGoroutines()))
+	}
+	if errors.Is(x.err, errPanicked) {
+		l.fatalf(t, "%v (%s): a second call must be harmless; a channel closed twice panics, sync.Once does not", x.err, situation)
+	}
+	if (want == nil && x.err != nil) || !errors.Is(x.err, want) {
+		l.fatalf(t, "%s returned %v, and %s; want %v", x.name, x.err, situation, want)
+	}
+}
+
+// expectReturnedSoon: Shutdown returns, with nil, before the fake clock moves.
+func (x *call[T]) expectReturnedSoon(t *testing.T, l *fakeListener) {
+	t.Helper()
+	synctest.Wait()
+	x.expectReturned(t, l, nil, "no client was connected")
+}
+
+// writeTo writes msg on the client's end of a pipe.
+func writeTo(t *testing.T, l *fakeListener, c net.Conn, msg string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Write([]byte(msg))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			l.fatalf(t, "write %q to the server: %v", msg, err)
+		}
+	case <-time.After(patience): // fake clock: once everything else is blocked
+		l.fatalf(t, "the server did not read %q %v after the client wrote it: is each connection echoed "+
+			"(handle, in a goroutine of its own)?", msg, patience)
+	}
+}
+
+// readAll reads from the client's end of a pipe until the server closes
+// it, and expects msg.
+func readAll(t *testing.T, l *fakeListener, c net.Conn, msg string) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(patience))
+	got, err := io.ReadAll(c)
+	switch {
+	case isTimeout(err):
+		l.fatalf(t, "after Shutdown began, the client read %q and then, for %v, neither more nor the close: "+
+			"want %q, then the server closing the connection", got, patience, msg)
+	case err != nil || string(got) != msg:
+		l.fatalf(t, "the client had sent %q, and Shutdown began while the server wrote its echo: the client "+
+			"got %q, then %v. Bytes read but never echoed: let the handler finish (a read deadline), do not close "+
+			"its connection", msg, got, err)
+	}
+}
+
+// handlers returns the goroutines of the code under test that are still
+// in handle (or goodbye, which handle calls).
+func handlers() map[int]goroutine {
+	left := map[int]goroutine{}
+	for id, g := range ourGoroutines() {
+		if g.in("handle") || g.in("goodbye") {
+			left[id] = g
+		}
+	}
+	return left
+}
+
+// A tapListener hands Serve each connection wrapped in a tapConn.
+type tapListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []*tapConn
+}
+
+func (l *tapListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &tapConn{Conn: c}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.conns = append(l.conns, tc)
+	return tc, nil
+}
+
+func (l *tapListener) last() *tapConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.conns[len(l.conns)-1]
+}
+
+func (l *tapListener) all() []*tapConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]*tapConn(nil), l.conns...)
+}
+
+// bytesRead is how many bytes the server has read, on every connection.
+func (l *tapListener) bytesRead() int {
+	n := 0
+	for _, c := range l.all() {
+		n += int(c.read.Load())
+	}
+	return n
+}
+
+// closes is how many times the server closed a connection.
+func (l *tapListener) closes() int {
+	n := 0
+	for _, c := range l.all() {
+		n += c.closes()
+	}
+	return n
+}
+
+// A tapConn is the server's end of a connection: it counts the bytes the
+// server reads and the calls it makes, and can hold a Read that a
+// deadline woke, until the test releases it.
+type tapConn struct {
+	net.Conn
+	read atomic.Int64
+
+	mu         sync.Mutex
+	closed     int
+	touched    int   // SetDeadline, SetReadDeadline and Close calls
+	wake       bool  // a deadline woke a Read
+	readAtWake int64 // bytes read until then
+	hold       chan struct{}
+}
+
+func (c *tapConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.read.Add(int64(n))
+	if isTimeout(err) {
+		c.mu.Lock()
+		if !c.wake {
+			c.readAtWake = c.read.Load()
+		}
+		c.wake = true
+		hold := c.hold
+		c.mu.Unlock()
+		if hold != nil {
+			<-hold
+		}
+	}
+	return n, err
+}
+
+// CloseWrite half-closes, where the connection underneath can.
+func (c *tapConn) CloseWrite() error {
+	if hc, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return hc.CloseWrite()
+	}
+	return errors.New("this connection cannot half-close")
+}
+
+func (c *tapConn) Close() error {
+	c.note(true)
+	return c.Conn.Close()
+}
+
+func (c *tapConn) SetDeadline(t time.Time) error {
+	c.note(false)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *tapConn) SetReadDeadline(t time.Time) error {
+	c.note(false)
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *tapConn) note(closing bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.touched++
+	if closing {
+		c.closed++
+	}
+}
+
+func (c *tapConn) closes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+func (c *tapConn) calls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.touched
+}
+
+// holdWoken makes the next Read that a deadline wakes wait until release.
+func (c *tapConn) holdWoken() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hold = make(chan struct{})
+}
+
+func (c *tapConn) woken() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.wake
+}
+
+// readBeforeStop is how many bytes the server read before a deadline
+// stopped its reading, or in all if none did.
+func (c *tapConn) readBeforeStop() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.wake {
+		return int(c.readAtWake)
+	}
+	return int(c.read.Load())
+}
+
+func (c *tapConn) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hold != nil {
+		close(c.hold)
+		c.hold = nil
+	}
+}

@@ -1,0 +1,113 @@
+// Command workbook runs the Echo Workbook's lessons: a learner's and an
+// instructor's every command. The Makefile is its front end (make help);
+// without make, run it from the workbook's folder:
+//
+//	go run ./tools/cmd/workbook help
+//
+// Settings come as flags or, from make, as the variables of the same name
+// in capitals (make lesson-01 test COUNT=1 is workbook test -count 1 01).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"example.com/echo-workbook/tools/internal/gotest"
+	"example.com/echo-workbook/tools/internal/lessons"
+	"example.com/echo-workbook/tools/internal/term"
+)
+
+type command struct {
+	run  func(args []string) int
+	help string
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"help":     {runHelp, "every make goal and its go run equivalent"},
+		"goal":     {runGoal, "say that a make goal does not exist, and name the nearest (the Makefile's catch-all)"},
+		"test":     {runTest, "run a lesson's tests on your code: test [-count N] [-run RE] [-all] [-v] [-race=false] NN"},
+		"solution": {runSolution, "run a lesson's tests on the reference solution: solution NN"},
+		"watch":    {runWatch, "re-run a lesson's tests on every save (keys: h hint, r run again, q quit): watch [-poll] NN"},
+		"hint":     {runHint, "show a lesson's next hint: hint [-all] [-hint N] NN"},
+		"status":   {runStatus, "every lesson passing, failing or untouched, and what to run next: status [-all]"},
+		"reset":    {runReset, "put a lesson's starter code back, after a backup: reset [-yes] NN"},
+		"diff":     {runDiff, "a lesson's code against the reference, tests left out: diff NN"},
+		"run":      {runRun, "start a lesson's program: run [-port 7007] [-cmd NAME] NN [-- ARGS]"},
+		"doctor":   {runDoctor, "check this machine has what the workshop needs"},
+		"class":    {runClass, "the room at a glance: every learner's lessons in a folder of checkouts: class -dir DIR [-format text|html|json] [-learner NAME] [NN…]"},
+	}
+}
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	if len(args) == 0 {
+		return runHelp(nil)
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "workbook: no command %q; the commands: go run ./tools/cmd/workbook help\n", args[0])
+		return 2
+	}
+	return cmd.run(args[1:])
+}
+
+// fail reports err for command name and returns the exit status for it.
+func fail(name string, err error) int {
+	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+	var no lessons.NoLessonError
+	if errors.As(err, &no) {
+		fmt.Fprintln(os.Stderr, "make help lists every goal.")
+	}
+	return 2
+}
+
+// workbook finds the root, every lesson, and the lessons args name.
+func workbook(args []string) (root string, all, picked []lessons.Lesson, err error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if root, err = lessons.FindRoot(wd); err != nil {
+		return "", nil, nil, err
+	}
+	if all, err = lessons.List(root); err != nil {
+		return "", nil, nil, err
+	}
+	picked, err = lessons.Pick(all, args)
+	return root, all, picked, err
+}
+
+// oneLesson finds the workbook and the one lesson args name.
+func oneLesson(args []string) (string, []lessons.Lesson, lessons.Lesson, error) {
+	if len(args) != 1 {
+		return "", nil, lessons.Lesson{}, fmt.Errorf("name one lesson, e.g. make lesson-01 %s (got %q)", "…", strings.Join(args, " "))
+	}
+	root, all, picked, err := workbook(args)
+	if err != nil {
+		return "", nil, lessons.Lesson{}, err
+	}
+	return root, all, picked[0], nil
+}
+
+// useRace says whether to run with -race: asked for, and possible here.
+// When it is not possible, it says so loudly on w: a race the tests
+// cannot see is a bug the learner does not hear about.
+func useRace(want bool, w io.Writer) bool {
+	if !want {
+		return false
+	}
+	if p := gotest.RaceProblem(); p != "" {
+		sc := term.New(os.Stderr)
+		fmt.Fprintf(w, "%s the race detector cannot run: %s. Tests run WITHOUT -race.\n  To fix: %s. To silence this: RACE=0.\n",
+			sc.Yellow("WARNING:"), p, gotest.RaceFix)
+		return false
+	}
+	return true
+}

@@ -1,3 +1,0 @@
-module example.com/echo-workbook/tools/docs
-
-go 1.26.0

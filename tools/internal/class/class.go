@@ -1,0 +1,372 @@
+// Package class is the instructor's view of a room: every learner's
+// checkout in one folder, every lesson each has touched run against the
+// workbook's tests, and a report of who passes, who is stuck where, and
+// which failure the room keeps hitting.
+//
+// A learner's code is never run where it lies. Their lesson's non-test .go
+// files are copied into a scratch copy of the instructor's lesson (its
+// tests, go.mod and kit), so the tests are the workbook's, whatever the
+// learner did to theirs, and nothing the code does to its own folder
+// reaches the learner's. It is not a sandbox: the code runs as the
+// instructor, bounded only in time.
+package class
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"example.com/echo-workbook/tools/internal/gotest"
+	"example.com/echo-workbook/tools/internal/lessons"
+)
+
+// State is where a learner is in one lesson.
+type State string
+
+const (
+	Untouched State = "untouched" // the code is the starter's, or the lesson's folder is missing
+	Passing   State = "passing"
+	Failing   State = "failing"
+	NoBuild   State = "no build"
+	TimedOut  State = "timed out"
+)
+
+// Options say which room to run and how.
+type Options struct {
+	Root     string           // the instructor's workbook: its tests and references are used
+	Room     string           // the folder holding one checkout per learner
+	Lessons  []lessons.Lesson // the lessons to report; nil: every lesson
+	Learners []string         // only these learners (folder names); nil: all
+	Scratch  string           // where scratch copies go (each removed after its run); "" = a temporary folder. Keep it outside any workspace
+	Jobs     int              // go test runs at once; 0 = one per core
+	Timeout  time.Duration    // go test -timeout of one run; 0 = 60s
+	Race     bool
+	Count    int // go test -count; 0 lets go reuse a passing result of the same code
+	// Progress, if set, is called after each run (one call at a time).
+	Progress func(done, total int, learner string, l lessons.Lesson, c Cell)
+}
+
+// BuildGrace is what a run gets on top of its -timeout for the build: the
+// whole go test is killed after Timeout+BuildGrace, whatever it is doing.
+const BuildGrace = 90 * time.Second
+
+// Cell is one learner's result in one lesson.
+type Cell struct {
+	State   State    `json:"state"`
+	Test    string   `json:"test,omitempty"`    // the first test that failed or was cut off
+	Message string   `json:"message,omitempty"` // one line: the failure, the build error, the cut-off
+	Details []string `json:"details,omitempty"` // what came with it, capped
+	Passed  int      `json:"passed,omitempty"`  // tests that passed
+	Seconds float64  `json:"seconds,omitempty"` // the run, build included
+	Group   int      `json:"group,omitempty"`   // its group in the lesson's Groups (1 = most common)
+	Diff    string   `json:"diff,omitempty"`    // the reference (-) against the learner's code (+)
+}
+
+// Learner is one checkout in the room.
+type Learner struct {
+	Name  string           `json:"name"`
+	Cells map[string]*Cell `json:"lessons"` // by lesson number
+}
+
+// Report is the room at a glance.
+type Report struct {
+	Room     string              `json:"room"`
+	Started  time.Time           `json:"started"`
+	Seconds  float64             `json:"seconds"`
+	Runs     int                 `json:"runs"` // go test runs: identical code is run once
+	Lessons  []lessons.Lesson    `json:"lessons"`
+	Learners []Learner           `json:"learners"`
+	Groups   map[string][]*Group `json:"groups"`            // by lesson number, most common first
+	Skipped  []string            `json:"skipped,omitempty"` // folders in the room that are not checkouts
+}
+
+// Learners lists the checkouts in room: its folders that hold a lessons
+// folder, sorted. The others are returned as skipped.
+func Learners(room string) (names, skipped []string, err error) {
+	entries, err := os.ReadDir(room)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the room: %w", err)
+	}
+	for _, e := range entries {
+		switch {
+		case !e.IsDir() || strings.HasPrefix(e.Name(), "."):
+		case lessons.IsDir(filepath.Join(room, e.Name(), "lessons")):
+			names = append(names, e.Name())
+		default:
+			skipped = append(skipped, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return nil, skipped, fmt.Errorf("%s holds no learner checkouts (a folder per learner, each with a lessons folder inside, as git clone leaves it)", room)
+	}
+	return names, skipped, nil
+}
+
+// job is one go test run: one lesson's code, which any number of learners
+// may share byte for byte.
+type job struct {
+	lesson lessons.Lesson
+	files  lessons.Files
+	key    string
+	cells  []*Cell
+	names  []string
+}
+
+// Run runs the room and reports it.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	start := time.Now()
+	if o.Timeout == 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.Jobs <= 0 {
+		o.Jobs = runtime.NumCPU()
+	}
+	if o.Lessons == nil {
+		all, err := lessons.List(o.Root)
+		if err != nil {
+			return nil, err
+		}
+		o.Lessons = all
+	}
+	// A lesson still being written has nothing to run against.
+	o.Lessons = slices.DeleteFunc(slices.Clone(o.Lessons), func(l lessons.Lesson) bool {
+		return lessons.NotReady(filepath.Join(o.Root, l.Dir)) != ""
+	})
+	names, skipped, err := Learners(o.Room)
+	if err != nil {
+		return nil, err
+	}
+	if o.Learners != nil {
+		for _, n := range o.Learners {
+			if !slices.Contains(names, n) {
+				return nil, fmt.Errorf("no learner %q in %s; the learners: %s", n, o.Room, strings.Join(names, ", "))
+			}
+		}
+		names = o.Learners
+	}
+	scratch := o.Scratch
+	if scratch == "" {
+		if scratch, err = os.MkdirTemp("", "workbook-class-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(scratch)
+	}
+
+	rep, order, err := o.plan(names, skipped, start)
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, j := range order {
+		total += len(j.cells)
+	}
+
+	var mu sync.Mutex
+	done := 0
+	sem := make(chan struct{}, o.Jobs)
+	var wg sync.WaitGroup
+	for _, j := range order {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				return
+			}
+			c := runJob(ctx, o, scratch, j)
+			mu.Lock()
+			defer mu.Unlock()
+			for i, cell := range j.cells {
+				diff := cell.Diff
+				*cell = c
+				cell.Diff = diff
+				done++
+				if o.Progress != nil {
+					o.Progress(done, total, j.names[i], j.lesson, c)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, l := range o.Lessons {
+		rep.Groups[l.Num] = group(rep.Learners, l.Num)
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return rep, nil
+}
+
+// plan reads every learner's code and returns the report to fill in and
+// the runs to fill it: an untouched lesson needs none, identical code one.
+func (o Options) plan(names, skipped []string, start time.Time) (*Report, []*job, error) {
+	all, _ := lessons.List(o.Root)
+	starters := lessons.OpenStarters(o.Root, all, true) // as status does: without git, the copy taken on first sight
+	rep := &Report{Room: o.Room, Started: start, Lessons: o.Lessons, Groups: map[string][]*Group{}, Skipped: skipped}
+	// Each lesson's starter, read once: from git, it is a command per file.
+	starter := map[string]lessons.Files{}
+	for _, l := range o.Lessons {
+		if st, err := starters.Files(l); err == nil {
+			starter[l.Num] = st
+		}
+	}
+	jobs := map[string]*job{}
+	var order []*job
+	for _, name := range names {
+		ln := Learner{Name: name, Cells: map[string]*Cell{}}
+		for _, l := range o.Lessons {
+			c := &Cell{State: Untouched}
+			ln.Cells[l.Num] = c
+			dir := filepath.Join(o.Room, name, l.Dir)
+			if !lessons.IsDir(dir) {
+				continue // a checkout from before the lesson existed
+			}
+			mine, err := lessons.LearnerFiles(dir)
+			if err != nil {
+				return nil, nil, err
+			}
+			if st, ok := starter[l.Num]; ok && st.Equal(mine) {
+				continue
+			}
+			c.Diff = Diff(o.Root, l, mine)
+			key := l.Name + "-" + hash(mine)
+			j := jobs[key]
+			if j == nil {
+				j = &job{lesson: l, files: mine, key: key}
+				jobs[key] = j
+				order = append(order, j)
+			}
+			j.cells, j.names = append(j.cells, c), append(j.names, name)
+		}
+		rep.Learners = append(rep.Learners, ln)
+	}
+	rep.Runs = len(order)
+	return rep, order, nil
+}
+
+// runJob runs one lesson's tests on one copy of a learner's code.
+//
+// The scratch folder is named by the code's hash, so the same code gets the
+// same path on the next make class, and go's test cache can answer for a
+// passing run that nothing changed (unless Count is set).
+func runJob(ctx context.Context, o Options, scratch string, j *job) Cell {
+	dir := filepath.Join(scratch, j.key)
+	defer removeAll(dir)
+	if err := prepare(filepath.Join(o.Root, j.lesson.Dir), dir, j.files); err != nil {
+		return Cell{State: NoBuild, Message: "could not copy the code to a scratch folder: " + err.Error()}
+	}
+	limit := o.Timeout + BuildGrace
+	runCtx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	opts := gotest.Options{Race: o.Race, Failfast: true, Count: o.Count, Timeout: o.Timeout}
+	r := gotest.Run(runCtx, dir, opts, []string{"GOWORK=off"}, "./...")
+	c := Cell{Passed: r.Passed, Seconds: r.Wall.Seconds(), Test: r.Test}
+	switch {
+	case runCtx.Err() != nil && ctx.Err() == nil:
+		c.State, c.Message = TimedOut, fmt.Sprintf("go test was still running after %v (its -timeout %v, and %v for the build): killed", limit, o.Timeout, BuildGrace)
+	case r.Outcome == gotest.Passed:
+		c.State = Passing
+	case r.Outcome == gotest.Hung:
+		// Hung or spinning: the dump alone cannot tell which, so say what happened.
+		c.State = TimedOut
+		c.Message = fmt.Sprintf("%s was still running after %v: cut off by go test -timeout", orElse(r.Test, "a test"), o.Timeout)
+		c.Details = gotest.Cap(r.Details, 8)
+	case r.Outcome == gotest.Broken:
+		c.State, c.Message = NoBuild, strings.TrimPrefix(r.Message, "does not build: ")
+		c.Details = gotest.Cap(r.Details, 10)
+	case r.Outcome == gotest.NotReady:
+		c.State, c.Message = Failing, "no test ran"
+	default:
+		c.State, c.Message = Failing, r.Message
+		if r.Panic != "" && !strings.Contains(c.Message, r.Panic) {
+			c.Details = append(c.Details, r.Panic)
+		}
+		c.Details = append(c.Details, gotest.Cap(gotest.NonEmpty(r.Details), 15)...)
+	}
+	// The message is the first of the details, often: say it once.
+	if len(c.Details) > 0 && strings.TrimSpace(c.Details[0]) == strings.TrimSpace(c.Message) {
+		c.Details = c.Details[1:]
+	}
+	return c
+}
+
+// prepare writes into dst the instructor's lesson lessonDir with the
+// learner's code in place of the starter's.
+func prepare(lessonDir, dst string, mine lessons.Files) error {
+	removeAll(dst) // a run stopped half way may have left it
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.CopyFS(dst, os.DirFS(lessonDir)); err != nil {
+		return err
+	}
+	given, err := lessons.LearnerFiles(dst)
+	if err != nil {
+		return err
+	}
+	for n := range given {
+		if err := os.Remove(filepath.Join(dst, filepath.FromSlash(n))); err != nil {
+			return err
+		}
+	}
+	return mine.Write(dst)
+}
+
+// removeAll removes dir even where the learner's code took the write bit
+// off a folder of its scratch copy.
+func removeAll(dir string) {
+	if err := os.RemoveAll(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(path, 0o755)
+		}
+		return nil
+	})
+	os.RemoveAll(dir)
+}
+
+// hash names a set of files by their names and contents.
+func hash(f lessons.Files) string {
+	h := sha256.New()
+	for _, n := range f.Names() {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(f[n]))
+		h.Write(f[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Counts says how many learners are in each state in lesson num.
+func (r *Report) Counts(num string) map[State]int {
+	out := map[State]int{}
+	for _, ln := range r.Learners {
+		out[ln.Cells[num].State]++
+	}
+	return out
+}
+
+// Learner returns the learner named name, or nil.
+func (r *Report) Learner(name string) *Learner {
+	i := slices.IndexFunc(r.Learners, func(l Learner) bool { return l.Name == name })
+	if i < 0 {
+		return nil
+	}
+	return &r.Learners[i]
+}
+
+func orElse(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

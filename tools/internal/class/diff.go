@@ -1,0 +1,54 @@
+package class
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
+
+	"example.com/echo-workbook/tools/internal/lessons"
+)
+
+// Diff is the unified diff of lesson l's reference (-) against a learner's
+// code (+), tests and go.mod left out, as make lesson-NN diff shows it; ""
+// when they are the same or there is no reference.
+func Diff(root string, l lessons.Lesson, mine lessons.Files) string {
+	refDir := filepath.Join(root, l.Ref)
+	ref, err := lessons.LearnerFiles(refDir)
+	if err != nil || !lessons.IsDir(refDir) {
+		return ""
+	}
+	// The reference imports its own packages by its own module path; read
+	// it as if it had the lesson's, or every import line differs.
+	refPath, myPath := lessons.ModulePath(refDir), lessons.ModulePath(filepath.Join(root, l.Dir))
+	if refPath != "" && myPath != "" {
+		for n, b := range ref {
+			ref[n] = bytes.ReplaceAll(b, []byte(`"`+refPath), []byte(`"`+myPath))
+		}
+	}
+	names := lessons.Files{}
+	for n := range ref {
+		names[n] = nil
+	}
+	for n := range mine {
+		names[n] = nil
+	}
+	var out strings.Builder
+	for _, n := range names.Names() {
+		a, inRef := ref[n]
+		b, inMine := mine[n]
+		if inRef && inMine && bytes.Equal(a, b) {
+			continue
+		}
+		from, to := filepath.ToSlash(filepath.Join(l.Ref, n)), filepath.ToSlash(filepath.Join(l.Dir, n))
+		if !inRef {
+			from = "/dev/null"
+		}
+		if !inMine {
+			to = "/dev/null"
+		}
+		out.WriteString(udiff.Unified(from, to, string(a), string(b)))
+	}
+	return out.String()
+}

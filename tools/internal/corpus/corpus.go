@@ -1,0 +1,207 @@
+// Package corpus reads a lesson's mistakes corpus, the wrong answers its
+// tests must reject, and judges a run of the tests on each. A mistake is
+// solutions/NN-slug/mistakes/NAME.txtar: a txtar archive whose comment is
+//
+//	One to three lines, as a learner would recognise it: what was written and why it is wrong.
+//	want: the phrase the first failure message must contain
+//	race: needed   (optional: only the race detector catches it)
+//
+// followed by edits of the reference: each "-- FILE: replace --" section's
+// text (whole lines) must occur exactly once in FILE and is replaced by the
+// next "-- FILE: with --" section's text; "-- FILE --" alone writes a whole
+// file.
+package corpus
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/txtar"
+
+	"example.com/echo-workbook/tools/internal/gotest"
+	"example.com/echo-workbook/tools/internal/lessons"
+)
+
+// A Mistake is one entry of the corpus.
+type Mistake struct {
+	Name  string // "spin-loop"
+	Path  string // solutions/01-blocking-echo/mistakes/spin-loop.txtar, from the root
+	About string // the description lines
+	Want  string // the phrase the first failure must contain
+	Race  bool   // only -race catches it
+	edits []edit
+}
+
+type edit struct {
+	file     string
+	old, new []byte
+	whole    bool // new is the whole file
+}
+
+// Dir is where lesson l's mistakes live, relative to the root.
+func Dir(l lessons.Lesson) string { return filepath.Join(l.Ref, "mistakes") }
+
+// Load reads lesson l's mistakes, sorted by name. Each entry that cannot
+// be read is an error of its own, so one bad entry does not hide the rest.
+func Load(root string, l lessons.Lesson) ([]Mistake, []error) {
+	paths, _ := filepath.Glob(filepath.Join(root, Dir(l), "*.txtar"))
+	var ms []Mistake
+	var errs []error
+	for _, p := range paths {
+		rel, _ := filepath.Rel(root, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m, err := Parse(rel, b)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ms = append(ms, m)
+	}
+	return ms, errs
+}
+
+var key = regexp.MustCompile(`^(want|race|run):\s*(.*)$`)
+
+// Parse reads one mistake; path names it in errors.
+func Parse(path string, data []byte) (Mistake, error) {
+	bad := func(format string, args ...any) (Mistake, error) {
+		return Mistake{}, fmt.Errorf("%s: "+format, append([]any{path}, args...)...)
+	}
+	a := txtar.Parse(data)
+	m := Mistake{Name: strings.TrimSuffix(filepath.Base(path), ".txtar"), Path: path}
+	var about []string
+	for _, line := range strings.Split(strings.TrimSpace(string(a.Comment)), "\n") {
+		k := key.FindStringSubmatch(strings.TrimSpace(line))
+		switch {
+		case k == nil:
+			if strings.TrimSpace(line) != "" {
+				about = append(about, strings.TrimSpace(line))
+			}
+		case k[1] == "want":
+			m.Want = k[2]
+		case k[1] == "race" && k[2] == "needed":
+			m.Race = true
+		case k[1] == "race":
+			return bad("%q: the only race line is 'race: needed'", line)
+		case k[1] == "run":
+			return bad("%q: a corpus entry runs every test, as the learner does; delete the run: line", line)
+		}
+	}
+	m.About = strings.Join(about, " ")
+	switch {
+	case m.Want == "":
+		return bad("no 'want:' line in the comment: add one naming a phrase the first failure message must contain")
+	case len(about) == 0 || len(about) > 3:
+		return bad("the comment has %d lines of description; write one to three, as a learner would recognise the mistake", len(about))
+	case len(a.Files) == 0:
+		return bad("no edits: add a '-- FILE: replace --' section and a '-- FILE: with --' section after the comment")
+	}
+	for i := 0; i < len(a.Files); i++ {
+		file, verb, _ := strings.Cut(a.Files[i].Name, ": ")
+		switch {
+		case verb == "":
+			m.edits = append(m.edits, edit{file: file, new: a.Files[i].Data, whole: true})
+		case verb != "replace":
+			return bad("'-- %s --' must follow a '-- %s: replace --' section", a.Files[i].Name, file)
+		case i+1 >= len(a.Files) || a.Files[i+1].Name != file+": with":
+			return bad("'-- %s: replace --' must be followed by '-- %s: with --'", file, file)
+		default:
+			m.edits = append(m.edits, edit{file: file, old: a.Files[i].Data, new: a.Files[i+1].Data})
+			i++
+		}
+	}
+	return m, nil
+}
+
+// Apply writes into dst (which must not exist) a copy of the solution
+// module ref with the mistake's edits, and with the lesson's module path
+// instead of the solution's, so that the output reads as a learner's run.
+func (m Mistake) Apply(ref, dst, solutionModule, lessonModule string) error {
+	err := os.CopyFS(dst, os.DirFS(ref))
+	if err != nil {
+		return fmt.Errorf("%s: copying %s: %w", m.Path, ref, err)
+	}
+	os.RemoveAll(filepath.Join(dst, "mistakes"))
+	for _, e := range m.edits {
+		path := filepath.Join(dst, filepath.FromSlash(e.file))
+		if e.whole {
+			if err := os.WriteFile(path, e.new, 0o644); err != nil {
+				return fmt.Errorf("%s: %w", m.Path, err)
+			}
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("%s: the edit of %s: the reference has no such file", m.Path, e.file)
+		}
+		if n := bytes.Count(b, e.old); n != 1 {
+			lines := strings.Split(strings.TrimRight(string(e.old), "\n"), "\n")
+			return fmt.Errorf("%s: the text to replace in %s occurs %d times in %s, want exactly once (did the reference change?); it starts:\n%s",
+				m.Path, e.file, n, filepath.Join(ref, e.file), gotest.Indent(strings.Join(gotest.Cap(lines, 5), "\n"), 4))
+		}
+		if err := os.WriteFile(path, bytes.Replace(b, e.old, e.new, 1), 0o644); err != nil {
+			return fmt.Errorf("%s: %w", m.Path, err)
+		}
+	}
+	return RenameModule(dst, solutionModule, lessonModule)
+}
+
+// RenameModule replaces module path from by to in dir's go.mod and Go files.
+func RenameModule(dir, from, to string) error {
+	if from == "" || from == to {
+		return nil
+	}
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".go") || d.Name() == "go.mod") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || !bytes.Contains(b, []byte(from)) {
+			return err
+		}
+		// Whole paths only: "…/solutions/01-x" must not match "…/solutions/01-xy".
+		re := regexp.MustCompile(regexp.QuoteMeta(from) + `\b`)
+		return os.WriteFile(path, re.ReplaceAll(b, []byte(to)), 0o644)
+	})
+}
+
+// Judge says what is wrong with how the tests took the mistake, or ""
+// when they caught it as a learner should see it: a named test fails,
+// nothing hangs or panics, and the first failure says the want phrase.
+func (m Mistake) Judge(r gotest.Result) string {
+	shown := func(lines []string) string {
+		return gotest.Indent(strings.Join(gotest.Cap(gotest.NonEmpty(lines), 12), "\n"), 6)
+	}
+	switch {
+	case r.Outcome == gotest.Passed:
+		return "the tests PASS with this mistake: no test catches it"
+	case r.Outcome == gotest.NotReady:
+		return "no test ran"
+	case r.Outcome == gotest.Hung:
+		return fmt.Sprintf("caught only by a hang: %s; a test must bound its wait and fail with a message. Where it waits:\n%s",
+			r.Message, shown(r.Details))
+	case r.Outcome == gotest.Broken:
+		return fmt.Sprintf("does not build or vet, which is not what the tests teach; write the mistake as code that compiles:\n%s", shown(r.Details))
+	case r.Panic != "":
+		return fmt.Sprintf("%s panics the test binary (%s): a test must catch this before it takes the binary down", r.Test, r.Panic)
+	case !strings.Contains(squash(strings.Join(r.Output, "\n")), squash(m.Want)):
+		return fmt.Sprintf("the first failure, %s, does not say %q (the want: line). It says:\n%s\n      Fix the message, or the want: line if the message is right.",
+			r.Test, m.Want, shown(slices.DeleteFunc(slices.Clone(r.Output), func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "--- FAIL") })))
+	}
+	return ""
+}
+
+var space = regexp.MustCompile(`\s+`)
+
+// squash makes a message comparable across line wraps.
+func squash(s string) string { return space.ReplaceAllString(strings.TrimSpace(s), " ") }

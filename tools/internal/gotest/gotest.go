@@ -1,0 +1,187 @@
+// Package gotest runs `go test -json` and reads what it says: the one
+// place that decides whether tests passed, which failed first and why,
+// whether the race detector can be used, and how go commands are run.
+package gotest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RaceProblem says why -race cannot be used here, or "" when it can: the
+// race detector needs cgo, and cgo needs a C compiler. Decided once.
+var RaceProblem = sync.OnceValue(func() string {
+	out, err := exec.Command("go", "env", "CGO_ENABLED", "CC").Output()
+	if err != nil {
+		return fmt.Sprintf("cannot ask go about cgo: %v", err)
+	}
+	f := strings.Fields(string(out))
+	switch {
+	case len(f) < 2:
+		return fmt.Sprintf("go env said %q", out)
+	case f[0] != "1":
+		if _, err := exec.LookPath(f[1]); err != nil {
+			return "there is no C compiler (" + f[1] + "), so cgo is off"
+		}
+		return "cgo is off (CGO_ENABLED=0)"
+	}
+	if _, err := exec.LookPath(f[1]); err != nil {
+		return "there is no C compiler (" + f[1] + ")"
+	}
+	return ""
+})
+
+// RaceFix says how to get the race detector.
+const RaceFix = "install a C compiler (Debian, Ubuntu, WSL: sudo apt-get install gcc; macOS: xcode-select --install)"
+
+// Env is the environment for a go command: the caller's, with the race
+// detector's 1s pause at exit turned off (it is pure waiting), and extra.
+func Env(extra ...string) []string {
+	env := os.Environ()
+	if os.Getenv("GORACE") == "" {
+		env = append(env, "GORACE=atexit_sleep_ms=0")
+	}
+	return append(env, extra...)
+}
+
+// Options are the go test flags of a run.
+type Options struct {
+	Race     bool
+	Failfast bool
+	Count    int           // -count; 0 leaves go's test cache on
+	Timeout  time.Duration // -timeout: a hang is cut off and reported
+	Run      string        // -run
+}
+
+// Flags returns the go test flags for o, without -json.
+func (o Options) Flags() []string {
+	var args []string
+	if o.Race {
+		args = append(args, "-race")
+	}
+	if o.Failfast {
+		args = append(args, "-failfast")
+	}
+	if o.Count > 0 {
+		args = append(args, fmt.Sprintf("-count=%d", o.Count))
+	}
+	if o.Timeout > 0 {
+		args = append(args, "-timeout", o.Timeout.String())
+	}
+	if o.Run != "" {
+		args = append(args, "-run", o.Run)
+	}
+	return args
+}
+
+// Event is a line of go test -json (cmd/test2json, with the build events
+// of Go 1.24 and later).
+type Event struct {
+	Time        time.Time
+	Action      string
+	Package     string
+	ImportPath  string
+	Test        string
+	Output      string
+	FailedBuild string
+}
+
+// Run runs go test -json with o's flags on pkgs in dir, and returns what
+// the run showed. env is added to Env's. A cancelled ctx kills the whole
+// process group (go test runs the test binary as its child).
+func Run(ctx context.Context, dir string, o Options, env []string, pkgs ...string) Result {
+	start := time.Now()
+	var p Parser
+	stderr, err := Stream(ctx, dir, append(append([]string{"test", "-json"}, o.Flags()...), pkgs...), env, p.Event)
+	r := p.Result(dir, o.Timeout, err, stderr)
+	r.Wall = time.Since(start)
+	return r
+}
+
+// Stream runs go with args in dir and calls event for each JSON line it
+// prints. It returns what go printed on stderr, and how it exited.
+func Stream(ctx context.Context, dir string, args, env []string, event func(Event)) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = Env(env...)
+	OwnProcessGroup(cmd)
+	cmd.WaitDelay = 2 * time.Second
+	stderr := &Capped{Max: 64 << 10}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("cannot run go: %w", err)
+	}
+	ReadLines(stdout, 1<<20, func(b []byte) {
+		var ev Event
+		if json.Unmarshal(b, &ev) == nil {
+			event(ev)
+		}
+	})
+	err = cmd.Wait()
+	return stderr.String(), err
+}
+
+// ReadLines calls fn with each line of r, cut to max bytes, and reads r to
+// its end whatever the lines' length: a writer blocked on a full pipe
+// would hang the run.
+func ReadLines(r io.Reader, max int, fn func([]byte)) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	for {
+		chunk, more, err := br.ReadLine()
+		if room := max - len(line); room > 0 {
+			line = append(line, chunk[:min(len(chunk), room)]...)
+		}
+		if err != nil {
+			if len(line) > 0 {
+				fn(line)
+			}
+			return
+		}
+		if !more {
+			fn(line)
+			line = line[:0]
+		}
+	}
+}
+
+// Capped is a Writer that keeps the first Max bytes it is given.
+type Capped struct {
+	buf bytes.Buffer
+	Max int
+}
+
+func (c *Capped) Write(b []byte) (int, error) {
+	if room := c.Max - c.buf.Len(); room > 0 {
+		c.buf.Write(b[:min(len(b), room)])
+	}
+	return len(b), nil
+}
+
+func (c *Capped) String() string { return c.buf.String() }
+
+// Go runs a go command in dir and returns its combined output.
+func Go(ctx context.Context, dir string, env []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = Env(env...)
+	OwnProcessGroup(cmd)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		err = fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
+	}
+	return string(out), err
+}

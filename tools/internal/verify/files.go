@@ -1,0 +1,205 @@
+package verify
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"example.com/echo-workbook/tools/internal/lessons"
+)
+
+var numberedHint = regexp.MustCompile(`(?m)^## \d+\. `)
+
+// lessonFiles: a README, ordered hints, a TODO in the starter, a learner's
+// and an instructor's page.
+func (x *v) lessonFiles(l lessons.Lesson, bad func(string, ...any)) {
+	readme, err := os.ReadFile(filepath.Join(x.Root, l.Dir, "README.md"))
+	if err != nil || !bytes.HasPrefix(readme, []byte("# ")) {
+		bad("README.md is missing or does not start with a '# ' title")
+	}
+	hints, err := os.ReadFile(filepath.Join(x.Root, l.Dir, "HINTS.md"))
+	if n := len(numberedHint.FindAll(hints, -1)); err != nil || n < 3 {
+		bad("HINTS.md needs at least 3 numbered hints ('## 1. …'), from a nudge to near the solution; found %d", n)
+	}
+	todo := false
+	for _, f := range goFiles(filepath.Join(x.Root, l.Dir), false) {
+		b, _ := os.ReadFile(filepath.Join(x.Root, l.Dir, f))
+		todo = todo || bytes.Contains(b, []byte("// TODO"))
+	}
+	if !todo {
+		bad("the starter has no // TODO marker showing where the learner works")
+	}
+	for _, page := range []string{"lessons", "instructor"} {
+		if !lessons.IsFile(filepath.Join(x.Root, "docs", page, l.Name+".md")) {
+			bad("no docs page docs/%s/%s.md (copy lesson 01's)", page, l.Name)
+		}
+	}
+}
+
+// sameTests: the learner and the reference run the same tests, and every
+// module holds the kit (tools/testkit/*_test.go) byte for byte.
+func (x *v) sameTests(l lessons.Lesson, bad func(string, ...any)) {
+	mine, ref := goFiles(filepath.Join(x.Root, l.Dir), true), goFiles(filepath.Join(x.Root, l.Ref), true)
+	if !slices.Equal(mine, ref) {
+		bad("test files differ: %s has %v, %s has %v", l.Dir, mine, l.Ref, ref)
+	}
+	if len(mine) == 0 {
+		bad("has no tests")
+	}
+	for _, f := range mine {
+		a, _ := os.ReadFile(filepath.Join(x.Root, l.Dir, f))
+		b, err := os.ReadFile(filepath.Join(x.Root, l.Ref, f))
+		if err == nil && !bytes.Equal(a, b) {
+			bad("%s differs between %s and %s: the learner and the reference must run the same tests", f, l.Dir, l.Ref)
+		}
+	}
+	kit, _ := filepath.Glob(filepath.Join(x.Root, "tools", "testkit", "*_test.go"))
+	for _, k := range kit {
+		want, _ := os.ReadFile(k)
+		for _, dir := range []string{l.Dir, l.Ref} {
+			got, err := os.ReadFile(filepath.Join(x.Root, dir, filepath.Base(k)))
+			if err != nil || !bytes.Equal(got, want) {
+				bad("%s is not a copy of tools/testkit/%s (run: make kit)", filepath.Join(dir, filepath.Base(k)), filepath.Base(k))
+			}
+		}
+	}
+}
+
+// givenCode (D6): every top-level declaration of the starter whose text
+// has no "TODO:" comment is byte-identical, doc comment included, to the
+// same declaration in the solution, so that make lesson-NN diff shows only
+// the learner's work.
+func (x *v) givenCode(l lessons.Lesson, bad func(string, ...any)) {
+	for _, f := range goFiles(filepath.Join(x.Root, l.Dir), false) {
+		mine, err := decls(filepath.Join(x.Root, l.Dir, f))
+		if err != nil {
+			continue // the build reports it
+		}
+		ref, err := dirDecls(filepath.Join(x.Root, l.Ref, filepath.Dir(f)))
+		if err != nil {
+			bad("%v", err)
+			continue
+		}
+		var differ []string
+		for _, d := range mine {
+			if d.todo {
+				continue
+			}
+			if r, ok := ref[d.key]; !ok || r.text != d.text {
+				differ = append(differ, d.key)
+			}
+		}
+		if len(differ) > 0 {
+			bad("given code differs from the solution's (or is missing there) in %s: %s; code without a TODO: comment must be byte-identical, doc comment included, so that make lesson-%s diff shows only the learner's work",
+				f, strings.Join(differ, ", "), l.Num)
+		}
+	}
+}
+
+type decl struct {
+	key  string // "func (*server) handle", "type config", "var errX"
+	text string // the source, doc comment included
+	todo bool   // a comment in it says TODO:
+}
+
+func decls(path string) ([]decl, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, path, src, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	var out []decl
+	for _, d := range file.Decls {
+		start, key := d.Pos(), ""
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			key = "func " + d.Name.Name
+			if d.Recv != nil && len(d.Recv.List) > 0 {
+				key = fmt.Sprintf("func (%s) %s", types(src, fset, d.Recv.List[0].Type), d.Name.Name)
+			}
+			if d.Doc != nil {
+				start = d.Doc.Pos()
+			}
+		case *ast.GenDecl:
+			if d.Tok == token.IMPORT {
+				continue // the solution may need more imports
+			}
+			var names []string
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					names = append(names, s.Name.Name)
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						names = append(names, n.Name)
+					}
+				}
+			}
+			key = d.Tok.String() + " " + strings.Join(names, ", ")
+			if d.Doc != nil {
+				start = d.Doc.Pos()
+			}
+		}
+		text := string(src[fset.Position(start).Offset:fset.Position(d.End()).Offset])
+		todo := false
+		for _, c := range file.Comments {
+			todo = todo || (c.Pos() >= start && c.End() <= d.End() && strings.Contains(c.Text(), "TODO:"))
+		}
+		out = append(out, decl{key: key, text: text, todo: todo})
+	}
+	return out, nil
+}
+
+func types(src []byte, fset *token.FileSet, e ast.Expr) string {
+	return string(src[fset.Position(e.Pos()).Offset:fset.Position(e.End()).Offset])
+}
+
+// dirDecls reads the declarations of every non-test Go file in dir.
+func dirDecls(dir string) (map[string]decl, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	out := map[string]decl{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		ds, err := decls(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			out[d.key] = d
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no Go files in %s, where the starter has some", dir)
+	}
+	return out, nil
+}
+
+// goFiles lists the .go files under dir, relative to it: tests or not.
+func goFiles(dir string, tests bool) []string {
+	var files []string
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && path != dir && lessons.SkipDir(d.Name()) {
+			return filepath.SkipDir
+		}
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") && strings.HasSuffix(path, "_test.go") == tests {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return files
+}

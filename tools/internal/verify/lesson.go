@@ -1,0 +1,237 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"example.com/echo-workbook/tools/internal/corpus"
+	"example.com/echo-workbook/tools/internal/docs"
+	"example.com/echo-workbook/tools/internal/gotest"
+	"example.com/echo-workbook/tools/internal/lessons"
+)
+
+// lesson checks one lesson and prints its line.
+func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, string, ...any)) {
+	t := &tally{x: x}
+	bad := func(format string, args ...any) { t.fail("%s: "+format, append([]any{l.Name}, args...)...) }
+	if !lessons.IsDir(filepath.Join(x.Root, l.Ref)) {
+		bad("no reference solution: %s is missing", l.Ref)
+		line(l.Name, "FAIL  no solution")
+		return
+	}
+	outs := x.outputs(l, bad)
+	if !x.Docs {
+		x.lessonFiles(l, bad)
+		x.sameTests(l, bad)
+		x.givenCode(l, bad)
+	}
+
+	var mu sync.Mutex
+	var starter, solution string
+	var caught int
+	var slowest string
+	var slowestAt time.Duration
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if x.Docs {
+			return
+		}
+		r := x.test(ctx, filepath.Join(x.Root, l.Ref), x.solutionOptions(x.Count), []string{"GOWORK=off"}, "./...")
+		if r.Outcome == gotest.Passed {
+			solution = fmt.Sprintf("solution passes ×%d in %.1fs", x.Count, r.Wall.Seconds())
+			return
+		}
+		bad("the solution does not pass %s:\n%s", x.solutionCommand(l), describe(r))
+	})
+	wg.Go(func() {
+		r := x.runStarter(ctx, l)
+		if note := x.judgeStarter(r, bad); note != "" {
+			starter = note
+		}
+		if o, ok := outs["starter"]; ok {
+			x.checkOutput(o, docs.Clean(r.Text, x.Root, "", ""), bad)
+		}
+	})
+	ms, errs := corpus.Load(x.Root, l)
+	for _, err := range errs {
+		t.fail("%v", err)
+	}
+	for _, m := range ms {
+		if _, shown := outs[m.Name]; x.Docs && !shown {
+			continue
+		}
+		if m.Race && !x.race {
+			x.skip(fmt.Sprintf("%s (race: needed) without the race detector", m.Path), gotest.RaceFix)
+			continue
+		}
+		wg.Go(func() {
+			r, dir, err := x.runMistake(ctx, l, m)
+			defer os.RemoveAll(dir)
+			if err != nil {
+				t.fail("%v", err)
+				return
+			}
+			if p := m.Judge(r); p != "" {
+				t.fail("%s: %s", m.Path, p)
+				return
+			}
+			if o, ok := outs[m.Name]; ok {
+				// Which test a mistake reaches first may change from run to
+				// run (which side fails first is the machine's choice). The
+				// page shows one real run, so two more runs may match it; a
+				// recording left stale by a changed message matches none.
+				fresh := docs.Clean(r.Text, x.Root, dir, l.Dir)
+				for try := 1; try < 3 && x.stale(o, fresh) && ctx.Err() == nil; try++ {
+					os.RemoveAll(dir) // the same scratch folder, applied afresh
+					if r, _, err := x.runMistake(ctx, l, m); err == nil {
+						fresh = docs.Clean(r.Text, x.Root, dir, l.Dir)
+					}
+				}
+				x.checkOutput(o, fresh, bad)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			caught++
+			if r.FirstFail >= slowestAt {
+				slowest, slowestAt = m.Name, r.FirstFail
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return
+	}
+
+	notes := []string{starter, solution}
+	if len(ms) > 0 {
+		notes = append(notes, fmt.Sprintf("corpus %d/%d caught, slowest %s in %.1fs", caught, len(ms), slowest, slowestAt.Seconds()))
+	} else {
+		notes = append(notes, "no corpus yet")
+	}
+	if len(outs) > 0 {
+		notes = append(notes, plural(len(outs), "recorded output", "recorded outputs"))
+	}
+	status := "ok  "
+	if t.failed() {
+		status = fmt.Sprintf("FAIL (%d)", t.n.Load())
+	}
+	line(l.Name, "%s  %s", status, strings.Join(nonEmpty(notes), "; "))
+}
+
+// runStarter runs lesson l's tests on the untouched starter, as a learner
+// does, except without -race (like the corpus: a starter's failure is by
+// design, not by the race detector).
+func (x *v) runStarter(ctx context.Context, l lessons.Lesson) gotest.Result {
+	return x.test(ctx, filepath.Join(x.Root, l.Dir), learnerOptions(false), []string{"GOWORK=off"}, "./...")
+}
+
+// runMistake applies mistake m to a scratch copy of the reference and runs
+// the tests there. The caller removes dir.
+func (x *v) runMistake(ctx context.Context, l lessons.Lesson, m corpus.Mistake) (r gotest.Result, dir string, err error) {
+	dir = filepath.Join(x.scratch, l.Name, m.Name)
+	ref := filepath.Join(x.Root, l.Ref)
+	if err := m.Apply(ref, dir, lessons.ModulePath(ref), lessons.ModulePath(filepath.Join(x.Root, l.Dir))); err != nil {
+		return r, dir, err
+	}
+	return x.test(ctx, dir, learnerOptions(m.Race), []string{"GOWORK=off"}, "./..."), dir, nil
+}
+
+// learnerOptions are the flags of a learner's run, and of the corpus: one
+// failure at a time, no cached result, a hang cut off.
+func learnerOptions(race bool) gotest.Options {
+	return gotest.Options{Race: race, Failfast: true, Count: 1, Timeout: testTimeout}
+}
+
+func (x *v) solutionOptions(count int) gotest.Options {
+	return gotest.Options{Race: x.race, Count: count, Timeout: time.Duration(count) * testTimeout}
+}
+
+func (x *v) solutionCommand(l lessons.Lesson) string {
+	return fmt.Sprintf("(cd %s && go test %s ./...)", l.Ref, strings.Join(x.solutionOptions(x.Count).Flags(), " "))
+}
+
+// judgeStarter checks a starter's run and returns its note, or "".
+func (x *v) judgeStarter(r gotest.Result, bad func(string, ...any)) string {
+	switch {
+	case r.Outcome == gotest.Hung:
+		bad("the starter hangs instead of failing a test: %s\n%s", r.Message, describe(r))
+	case r.Outcome == gotest.Broken:
+		bad("the starter does not build or vet (GOWORK=off go test ./...):\n%s", describe(r))
+	case r.Panic != "":
+		bad("the starter panics the test binary in %s (%s): a starter returns zero values or an error, never panics", r.Test, r.Panic)
+	case r.Outcome == gotest.Passed:
+		bad("the starter passes its tests: a lesson must fail until the learner does the work")
+	case r.Outcome != gotest.Failed || r.Test == "":
+		bad("the starter fails, but by no named test:\n%s", describe(r))
+	case r.FirstFail > starterPatience:
+		bad("the starter's first failure (%s) came %.1fs after its test binary started; it should come within seconds (limit %v): does a test wait out a timeout before failing?",
+			r.Test, r.FirstFail.Seconds(), starterPatience)
+	default:
+		return fmt.Sprintf("starter fails first by %s in %.1fs", r.Test, r.FirstFail.Seconds())
+	}
+	return ""
+}
+
+// describe shows a failed run: its message and what came with it, capped.
+func describe(r gotest.Result) string {
+	lines := append([]string{r.Message}, r.Details...)
+	if r.Test != "" {
+		lines[0] = r.Test + ": " + lines[0]
+	}
+	return gotest.Indent(strings.Join(gotest.Cap(gotest.NonEmpty(lines), 15), "\n"), 6)
+}
+
+// outputs returns the recorded outputs of lesson l that pages include, by
+// name, and reports an included output with nothing to record it from.
+func (x *v) outputs(l lessons.Lesson, bad func(string, ...any)) map[string]docs.Output {
+	included, err := docs.Included(x.Root)
+	if err != nil {
+		bad("%v", err)
+	}
+	outs := map[string]docs.Output{}
+	for _, o := range included {
+		if o.Lesson != l.Name {
+			continue
+		}
+		if o.Name != "starter" && !lessons.IsFile(filepath.Join(x.Root, corpus.Dir(l), o.Name+".txtar")) {
+			bad("%s includes %s, but there is no corpus entry %s to record it from",
+				o.IncBy, o.Path, filepath.Join(corpus.Dir(l), o.Name+".txtar"))
+			continue
+		}
+		outs[o.Name] = o
+	}
+	return outs
+}
+
+// stale says whether a recorded output is missing or differs from a fresh run's.
+func (x *v) stale(o docs.Output, fresh string) bool {
+	rec, err := os.ReadFile(filepath.Join(x.Root, o.Path))
+	return err != nil || docs.Stale(string(rec), fresh) != ""
+}
+
+// checkOutput compares a recorded output with a fresh run's.
+func (x *v) checkOutput(o docs.Output, fresh string, bad func(string, ...any)) {
+	rec, err := os.ReadFile(filepath.Join(x.Root, o.Path))
+	if err != nil {
+		bad("%s (shown by %s) is missing: record it with make docs-outputs", o.Path, o.IncBy)
+		return
+	}
+	if stale := docs.Stale(string(rec), fresh); stale != "" {
+		bad("%s (shown by %s) is out of date; record it again with make docs-outputs. %s", o.Path, o.IncBy, stale)
+	}
+}
+
+func nonEmpty(s []string) []string {
+	var out []string
+	for _, x := range s {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/echo-workbook/tools/internal/lessons"
+	"example.com/echo-workbook/tools/internal/testfix"
+)
+
+func TestMain(m *testing.M) {
+	testfix.CleanEnv()
+	os.Exit(m.Run())
+}
+
+const givenSub = "\n// Sub subtracts: given code.\nfunc Sub(a, b int) int { return a - b }\n"
+
+// TestLesson checks a fixture lesson with a good starter and solution and
+// a corpus with one entry of each kind verify must tell apart.
+func TestLesson(t *testing.T) {
+	testTimeout = 5 * time.Second
+	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail + givenSub, testfix.Pass + strings.Replace(givenSub, "a - b", "-b + a", 1)}})
+	for _, p := range []string{"lessons", "instructor"} {
+		testfix.Write(t, root, "docs/"+p+"/01-add.md", "# Add\n\n--8<-- \"docs/outputs/01-add/forgot-b.txt\"\n--8<-- \"docs/outputs/01-add/gone.txt\"\n--8<-- \"docs/outputs/01-add/starter.txt\"\n")
+	}
+	kit := "package echo\n\n// kit: shared.\n"
+	testfix.Write(t, root, "tools/testkit/kit_test.go", kit)
+	testfix.Write(t, root, "lessons/01-add/kit_test.go", kit)
+	testfix.Write(t, root, "solutions/01-add/kit_test.go", kit+"// drifted\n")
+	replace := "-- add.go: replace --\nfunc Add(a, b int) int { return a + b }\n-- add.go: with --\n"
+	for name, text := range map[string]string{
+		"forgot-b":   "Add returns a alone.\nwant: does Add return a + b?\n" + replace + "func Add(a, b int) int { return a }\n",
+		"wrong-want": "Add returns a alone.\nwant: Add must not be empty\n" + replace + "func Add(a, b int) int { return a }\n",
+		"swapped":    "Add adds the other way round.\nwant: anything\n" + replace + "func Add(a, b int) int { return b + a }\n",
+		"hangs":      "Add waits for nothing.\nwant: anything\n" + replace + "func Add(a, b int) int { select {} }\n",
+		"no-build":   "Add uses a name that does not exist.\nwant: anything\n" + replace + "func Add(a, b int) int { return a + c }\n",
+	} {
+		testfix.Write(t, root, "solutions/01-add/mistakes/"+name+".txtar", text)
+	}
+	testfix.Write(t, root, "docs/outputs/01-add/forgot-b.txt", "--- FAIL: TestAddZero (0.00s)\n    add_test.go:7: Add(0, 0) = 1, want 0\nFAIL\n")
+	all, _ := lessons.List(root)
+	x := &v{Options: Options{Root: root, All: all, Lessons: all, Count: 1, Out: &bytes.Buffer{}}, sem: make(chan struct{}, 4), scratch: t.TempDir()}
+	var out bytes.Buffer
+	var mu sync.Mutex
+	x.lesson(context.Background(), all[0], func(name, format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		out.WriteString(name + " " + strings.TrimSpace(strings.ReplaceAll(format, "%s", "%v")) + "\n")
+		out.WriteString(strings.Join(strings.Fields(sprintf(format, args...)), " ") + "\n")
+	})
+	report := strings.Join(x.problems, "\n")
+	for _, want := range []string{
+		"solutions/01-add/mistakes/wrong-want.txtar: the first failure, TestAdd, does not say \"Add must not be empty\"",
+		"solutions/01-add/mistakes/swapped.txtar: the tests PASS with this mistake",
+		"solutions/01-add/mistakes/hangs.txtar: caught only by a hang",
+		"solutions/01-add/mistakes/no-build.txtar: does not build or vet",
+		"given code differs from the solution's (or is missing there) in add.go: func Sub",
+		"solutions/01-add/kit_test.go is not a copy of tools/testkit/kit_test.go",
+		"docs/outputs/01-add/forgot-b.txt (shown by docs/instructor/01-add.md) is out of date",
+		"includes docs/outputs/01-add/gone.txt, but there is no corpus entry solutions/01-add/mistakes/gone.txt",
+		"docs/outputs/01-add/starter.txt (shown by docs/instructor/01-add.md) is missing",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the problems do not say %q:\n%s", want, report)
+		}
+	}
+	if strings.Contains(report, "forgot-b.txtar:") {
+		t.Errorf("a caught mistake is reported:\n%s", report)
+	}
+	line := out.String()
+	for _, want := range []string{"FAIL (10)", "starter fails first by TestAdd in", "solution passes ×1", "corpus 1/5 caught, slowest forgot-b", "2 recorded outputs"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the lesson's line does not say %q:\n%s", want, line)
+		}
+	}
+}
+
+// TestStarterThatPasses: a starter must fail.
+func TestStarterThatPasses(t *testing.T) {
+	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Pass, testfix.Pass}})
+	all, _ := lessons.List(root)
+	x := &v{Options: Options{Root: root, All: all}, sem: make(chan struct{}, 2)}
+	var problem string
+	x.judgeStarter(x.runStarter(context.Background(), all[0]), func(f string, a ...any) { problem = sprintf(f, a...) })
+	if !strings.Contains(problem, "the starter passes its tests") {
+		t.Errorf("a passing starter: %q", problem)
+	}
+}
+
+func TestWorkspace(t *testing.T) {
+	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}})
+	testfix.Write(t, root, "tools/go.mod", "module example.com/echo-workbook/tools\n\ngo 1.26.0\n")
+	testfix.Write(t, root, "extra/go.mod", "module example.com/elsewhere\n\ngo 1.25.0\n")
+	all, _ := lessons.List(root)
+	x := &v{Options: Options{Root: root, All: all}}
+	x.workspace(func(string, string, ...any) {})
+	report := strings.Join(x.problems, "\n")
+	for _, want := range []string{
+		"go.work does not use ./tools",
+		"go.work does not use ./extra",
+		filepath.Join("extra", "go.mod") + ": the go line must read 'go 1.26.0'",
+		filepath.Join("extra", "go.mod") + ": the module path must be example.com/echo-workbook/extra",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the problems do not say %q:\n%s", want, report)
+		}
+	}
+	if len(x.problems) != 4 {
+		t.Errorf("%d problems, want 4:\n%s", len(x.problems), report)
+	}
+}
+
+func TestClassroomGradesEveryLesson(t *testing.T) {
+	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}, "02-add": {testfix.Fail, testfix.Pass}})
+	testfix.Write(t, root, ".github/workflows/classroom.yml", "steps:\n  - with:\n      command: make lesson-01 test\n")
+	all, _ := lessons.List(root)
+	x := &v{Options: Options{Root: root, All: all}}
+	x.classroom(&tally{x: x})
+	if len(x.problems) != 1 || !strings.Contains(x.problems[0], "grades no lesson 02: add its step (command: make lesson-02 test)") {
+		t.Errorf("problems: %q, want lesson 02 named", x.problems)
+	}
+}
+
+func sprintf(format string, args ...any) string {
+	return strings.TrimSpace(fmt.Sprintf(format, args...))
+}
+
+// TestRecord: make docs-outputs writes what pages include, from the same
+// runs verify checks them with, so a recording is current at once; it
+// refuses to record from uncommitted solutions.
+func TestRecord(t *testing.T) {
+	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}})
+	testfix.Write(t, root, "docs/lessons/01-add.md", "--8<-- \"docs/outputs/01-add/starter.txt\"\n--8<-- \"docs/outputs/01-add/forgot-b.txt\"\n")
+	testfix.Write(t, root, "solutions/01-add/mistakes/forgot-b.txtar", "Add returns a alone.\nwant: does Add return a + b?\n-- add.go: replace --\nfunc Add(a, b int) int { return a + b }\n-- add.go: with --\nfunc Add(a, b int) int { return a }\n")
+	testfix.GitCommit(t, root)
+	all, _ := lessons.List(root)
+	var out bytes.Buffer
+	o := Options{Root: root, All: all, Lessons: all, Out: &out}
+	if !Record(context.Background(), o) {
+		t.Fatalf("Record failed:\n%s", out.String())
+	}
+	starter := testfix.Read(t, root, "docs/outputs/01-add/starter.txt")
+	mistake := testfix.Read(t, root, "docs/outputs/01-add/forgot-b.txt")
+	for _, want := range []string{"--- FAIL: TestAdd (", "does Add return a + b?", "FAIL\texample.com/echo-workbook/lessons/01-add\t"} {
+		if !strings.Contains(starter, want) || !strings.Contains(mistake, want) {
+			t.Errorf("the recordings lack %q:\n%s\n%s", want, starter, mistake)
+		}
+	}
+	if strings.Contains(mistake, "solutions/01-add") || strings.Contains(mistake, os.TempDir()) {
+		t.Errorf("the recording shows the scratch copy, not the learner's lesson:\n%s", mistake)
+	}
+	x := &v{Options: o, sem: make(chan struct{}, 2), scratch: t.TempDir()}
+	x.lesson(context.Background(), all[0], func(string, string, ...any) {})
+	for _, p := range x.problems {
+		if strings.Contains(p, "docs/outputs") {
+			t.Errorf("just recorded, and: %s", p)
+		}
+	}
+	testfix.Write(t, root, "solutions/01-add/add.go", testfix.Pass+"// edited\n")
+	out.Reset()
+	if Record(context.Background(), o) || !strings.Contains(out.String(), "solutions/ has uncommitted changes") {
+		t.Errorf("recorded from an edited solution:\n%s", out.String())
+	}
+}
