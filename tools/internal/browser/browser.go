@@ -193,9 +193,12 @@ func serve(dir string) (base string, stop func(), err error) {
 // there, so no request of a page's leaves, WebSockets included (the pages'
 // own blocking, in page.go, does not reach those). chromedp gives it a
 // fresh profile directory, and on stop kills it and any child still using
-// that directory, then removes the directory.
+// that directory, then removes the directory; reap kills the crash
+// handlers, which are not its children.
 func startBrowser(ctx context.Context, exe, site string) (context.Context, func(), error) {
+	mark := marker()
 	allocCtx, stopAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.Env(mark),
 		chromedp.ExecPath(exe),
 		// Not chromedp.Headless: it hides scrollbars, and a scrollbar is how
 		// a reader sees that a tab bar scrolls.
@@ -214,7 +217,7 @@ func startBrowser(ctx context.Context, exe, site string) (context.Context, func(
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	// Once only: a second call waits forever when the browser never started.
 	stopBrowser := sync.OnceFunc(cancelBrowser)
-	stop := func() { stopBrowser(); stopAlloc() }
+	stop := func() { stopBrowser(); stopAlloc(); reap(mark) }
 
 	if err := attach(browserCtx, stopBrowser); err != nil {
 		stop()

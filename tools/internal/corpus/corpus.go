@@ -44,6 +44,19 @@ type edit struct {
 	whole    bool // new is the whole file
 }
 
+// Packages is the go test pattern for what mistake m can change: its
+// lesson's own package when every edit is there ("."), else "./...". The
+// packages under cmd/ import the lesson's, but a learner's first failure
+// comes from the lesson's own tests, so the corpus need not build theirs.
+func (m Mistake) Packages() string {
+	for _, e := range m.edits {
+		if strings.Contains(filepath.ToSlash(e.file), "/") {
+			return "./..."
+		}
+	}
+	return "."
+}
+
 // Dir is where lesson l's mistakes live, relative to the root.
 func Dir(l lessons.Lesson) string { return filepath.Join(l.Ref, "mistakes") }
 

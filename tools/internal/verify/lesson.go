@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,7 +72,9 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 			continue
 		}
 		wg.Go(func() {
-			r, dir, err := x.runMistake(ctx, l, m)
+			// Only the packages the mistake edits: a build and a link
+			// per package, times every mistake, is most of verify's work.
+			r, dir, err := x.runMistakeOnly(ctx, l, m, "", m.Packages())
 			defer os.RemoveAll(dir)
 			if err != nil {
 				t.fail("%v", err)
@@ -82,13 +86,16 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 			}
 			if o, ok := outs[m.Name]; ok {
 				// Which test a mistake reaches first may change from run to
-				// run (which side fails first is the machine's choice). The
-				// page shows one real run, so two more runs may match it; a
-				// recording left stale by a changed message matches none.
+				// run (which side fails first is the machine's choice, and a
+				// loaded machine chooses differently). The page shows one
+				// real run, so it is current if the tests it shows still
+				// fail as shown when run alone; a recording left stale by a
+				// changed message or a renamed test does not.
 				fresh := docs.Clean(r.Text, x.Root, dir, l.Dir)
-				for try := 1; try < 3 && x.stale(o, fresh) && ctx.Err() == nil; try++ {
+				run := x.recordedTests(o)
+				for try := 0; try < 2 && run != "" && x.stale(o, fresh) && ctx.Err() == nil; try++ {
 					os.RemoveAll(dir) // the same scratch folder, applied afresh
-					if r, _, err := x.runMistake(ctx, l, m); err == nil {
+					if r, _, err := x.runMistakeOnly(ctx, l, m, run, m.Packages()); err == nil {
 						fresh = docs.Clean(r.Text, x.Root, dir, l.Dir)
 					}
 				}
@@ -133,12 +140,42 @@ func (x *v) runStarter(ctx context.Context, l lessons.Lesson) gotest.Result {
 // runMistake applies mistake m to a scratch copy of the reference and runs
 // the tests there. The caller removes dir.
 func (x *v) runMistake(ctx context.Context, l lessons.Lesson, m corpus.Mistake) (r gotest.Result, dir string, err error) {
+	return x.runMistakeOnly(ctx, l, m, "", "./...")
+}
+
+// runMistakeOnly runs mistake m like runMistake, but only the tests run
+// matches (a -run pattern; "" runs them all) in the packages pkgs matches.
+func (x *v) runMistakeOnly(ctx context.Context, l lessons.Lesson, m corpus.Mistake, run, pkgs string) (r gotest.Result, dir string, err error) {
 	dir = filepath.Join(x.scratch, l.Name, m.Name)
 	ref := filepath.Join(x.Root, l.Ref)
 	if err := m.Apply(ref, dir, lessons.ModulePath(ref), lessons.ModulePath(filepath.Join(x.Root, l.Dir))); err != nil {
 		return r, dir, err
 	}
-	return x.test(ctx, dir, learnerOptions(m.Race), []string{"GOWORK=off"}, "./..."), dir, nil
+	o := learnerOptions(m.Race)
+	o.Run = run
+	return x.test(ctx, dir, o, []string{"GOWORK=off"}, pkgs), dir, nil
+}
+
+// recordedTests returns a -run pattern for the failing tests a recording
+// shows, or "" if it shows none.
+func (x *v) recordedTests(o docs.Output) string {
+	rec, err := os.ReadFile(filepath.Join(x.Root, o.Path))
+	if err != nil {
+		return ""
+	}
+	var names []string
+	for _, s := range docs.Signature(string(rec)) {
+		if name, ok := strings.CutPrefix(s, "FAIL "); ok {
+			top, _, _ := strings.Cut(name, "/") // -run matches subtests level by level
+			if q := regexp.QuoteMeta(top); !slices.Contains(names, q) {
+				names = append(names, q)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "^(" + strings.Join(names, "|") + ")$"
 }
 
 // learnerOptions are the flags of a learner's run, and of the corpus: one
