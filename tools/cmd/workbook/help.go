@@ -62,12 +62,19 @@ func goals(root string) ([]goal, error) {
 					cmd, args = "maintain", strings.ReplaceAll(args, "NN", "[NN]")
 				}
 				g.command = "go run ./tools/cmd/" + cmd + " " + strings.TrimSpace(args)
+				if flag, ok := required[g.name]; ok {
+					g.command += " " + flag
+				}
 			}
 		}
 		out = append(out, g)
 	}
 	return out, nil
 }
+
+// required are the settings a goal cannot do without: make passes them in
+// the environment, so its recipe does not show them, but go run needs them.
+var required = map[string]string{"class": "-dir DIR"}
 
 // settings are the make variables the commands read, and their flags.
 var settings = [][2]string{

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aymanbagabas/go-udiff"
-
 	"example.com/echo-workbook/tools/internal/cli"
 	"example.com/echo-workbook/tools/internal/hints"
 	"example.com/echo-workbook/tools/internal/lessons"
@@ -51,60 +49,25 @@ func runHint(args []string) int {
 // diffLesson writes the reference-to-learner diff of lesson l, tests and
 // go.mod left out, and returns how many files differ.
 func diffLesson(sc *term.Screen, root string, l lessons.Lesson) (int, error) {
-	ref, err := lessons.LearnerFiles(filepath.Join(root, l.Ref))
-	if err != nil {
-		return 0, err
-	}
 	mine, err := lessons.LearnerFiles(filepath.Join(root, l.Dir))
 	if err != nil {
 		return 0, err
 	}
-	// The reference imports its own packages by its own module path: that
-	// line differs in every lesson and says nothing, so read the reference
-	// as if it had the learner's path.
-	refPath, myPath := lessons.ModulePath(filepath.Join(root, l.Ref)), lessons.ModulePath(filepath.Join(root, l.Dir))
-	if refPath != "" && myPath != "" {
-		for n, b := range ref {
-			ref[n] = bytes.ReplaceAll(b, []byte(`"`+refPath), []byte(`"`+myPath))
-		}
-	}
-	names := lessons.Files{}
-	for n := range ref {
-		names[n] = nil
-	}
-	for n := range mine {
-		names[n] = nil
-	}
-	differ := 0
-	for _, n := range names.Names() {
-		a, inRef := ref[n]
-		b, inMine := mine[n]
-		if inRef && inMine && bytes.Equal(a, b) {
-			continue
-		}
-		differ++
-		from, to := filepath.ToSlash(filepath.Join(l.Ref, n)), filepath.ToSlash(filepath.Join(l.Dir, n))
-		if !inRef {
-			from = "/dev/null"
-		}
-		if !inMine {
-			to = "/dev/null"
-		}
-		for _, line := range strings.SplitAfter(udiff.Unified(from, to, string(a), string(b)), "\n") {
-			text := strings.TrimSuffix(line, "\n")
-			switch {
-			case line == "":
-			case strings.HasPrefix(line, "---"), strings.HasPrefix(line, "+++"):
-				sc.Printf("%s\n", sc.Bold(text))
-			case strings.HasPrefix(line, "@@"):
-				sc.Printf("%s\n", sc.Cyan(text))
-			case strings.HasPrefix(line, "-"):
-				sc.Printf("%s\n", sc.Red(text))
-			case strings.HasPrefix(line, "+"):
-				sc.Printf("%s\n", sc.Green(text))
-			default:
-				sc.Printf("%s\n", text)
-			}
+	diff, differ := lessons.Diff(root, l, mine)
+	for _, line := range strings.SplitAfter(diff, "\n") {
+		text := strings.TrimSuffix(line, "\n")
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "---"), strings.HasPrefix(line, "+++"):
+			sc.Printf("%s\n", sc.Bold(text))
+		case strings.HasPrefix(line, "@@"):
+			sc.Printf("%s\n", sc.Cyan(text))
+		case strings.HasPrefix(line, "-"):
+			sc.Printf("%s\n", sc.Red(text))
+		case strings.HasPrefix(line, "+"):
+			sc.Printf("%s\n", sc.Green(text))
+		default:
+			sc.Printf("%s\n", text)
 		}
 	}
 	return differ, nil

@@ -237,7 +237,7 @@ func (o Options) plan(names, skipped []string, start time.Time) (*Report, []*job
 			if st, ok := starter[l.Num]; ok && st.Equal(mine) {
 				continue
 			}
-			c.Diff = Diff(o.Root, l, mine)
+			c.Diff, _ = lessons.Diff(o.Root, l, mine)
 			key := l.Name + "-" + hash(mine)
 			j := jobs[key]
 			if j == nil {

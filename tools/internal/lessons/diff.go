@@ -1,4 +1,4 @@
-package class
+package lessons
 
 import (
 	"bytes"
@@ -6,28 +6,27 @@ import (
 	"strings"
 
 	"github.com/aymanbagabas/go-udiff"
-
-	"example.com/echo-workbook/tools/internal/lessons"
 )
 
 // Diff is the unified diff of lesson l's reference (-) against a learner's
-// code (+), tests and go.mod left out, as make lesson-NN diff shows it; ""
-// when they are the same or there is no reference.
-func Diff(root string, l lessons.Lesson, mine lessons.Files) string {
+// code (+), tests and go.mod left out, as make lesson-NN diff shows it,
+// and how many files differ; "" when they are the same or there is no
+// reference. make class shows the same diff for each learner.
+func Diff(root string, l Lesson, mine Files) (diff string, files int) {
 	refDir := filepath.Join(root, l.Ref)
-	ref, err := lessons.LearnerFiles(refDir)
-	if err != nil || !lessons.IsDir(refDir) {
-		return ""
+	ref, err := LearnerFiles(refDir)
+	if err != nil || !IsDir(refDir) {
+		return "", 0
 	}
 	// The reference imports its own packages by its own module path; read
 	// it as if it had the lesson's, or every import line differs.
-	refPath, myPath := lessons.ModulePath(refDir), lessons.ModulePath(filepath.Join(root, l.Dir))
+	refPath, myPath := ModulePath(refDir), ModulePath(filepath.Join(root, l.Dir))
 	if refPath != "" && myPath != "" {
 		for n, b := range ref {
 			ref[n] = bytes.ReplaceAll(b, []byte(`"`+refPath), []byte(`"`+myPath))
 		}
 	}
-	names := lessons.Files{}
+	names := Files{}
 	for n := range ref {
 		names[n] = nil
 	}
@@ -41,6 +40,7 @@ func Diff(root string, l lessons.Lesson, mine lessons.Files) string {
 		if inRef && inMine && bytes.Equal(a, b) {
 			continue
 		}
+		files++
 		from, to := filepath.ToSlash(filepath.Join(l.Ref, n)), filepath.ToSlash(filepath.Join(l.Dir, n))
 		if !inRef {
 			from = "/dev/null"
@@ -50,5 +50,5 @@ func Diff(root string, l lessons.Lesson, mine lessons.Files) string {
 		}
 		out.WriteString(udiff.Unified(from, to, string(a), string(b)))
 	}
-	return out.String()
+	return out.String(), files
 }
