@@ -314,13 +314,12 @@ func TestCapIsCountedWhereClientsAreAdmitted(t *testing.T) {
 		// must survive; this one makes a late count show every time.
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 		l := &burstListener{conns: make(chan net.Conn, 3), closed: make(chan struct{})}
-		var clients []net.Conn
 		var conns []*fakeConn
 		for range 3 {
 			client, end := net.Pipe()
 			conn := &fakeConn{Conn: end}
 			l.conns <- conn
-			clients, conns = append(clients, client), append(conns, conn)
+			conns = append(conns, conn)
 			t.Cleanup(func() { client.Close() })
 		}
 		s := startServer(t, l, func(context.Context, net.Listener) error { return Serve(l, tight) })
