@@ -212,9 +212,10 @@ func TestSlowReaderGetsNoHoles(t *testing.T) {
 		}
 		if d := mismatch(got, sent[:min(len(got), len(sent))]); d != "" {
 			l.fatalf(t, "a client sent 256 KiB and read its echo 1 KiB every 4s; it got %d bytes, then %s, and they "+
-				"are not the start of what it sent: %s. A write deadline passed, and handle went on: the bytes it had "+
-				"read and not written were lost. Go on only after a read deadline (check time.Now() against the write "+
-				"deadline you set); after a write deadline, return", len(got), explain(err), d)
+				"are not the start of what it sent: %s. A hole: bytes the server read and never wrote. That is what going "+
+				"on after a write deadline does, since the bytes read and not yet written are lost then. Go on only "+
+				"after a read deadline (check time.Now() against the write deadline you set); after a write deadline, "+
+				"return", len(got), explain(err), d)
 		}
 	})
 }
@@ -461,16 +462,24 @@ func expectCutOff(t *testing.T, l *fakeListener, conn *fakeConn, before map[int]
 }
 
 // pipeEcho writes msg on the client's end of a pipe and reads its echo,
-// each with patience on the (fake) clock.
+// each with patience on the (fake) clock. A pipe the server closed reads
+// as io.EOF: the client cannot tell more.
 func pipeEcho(c net.Conn, msg string) error {
 	c.SetDeadline(time.Now().Add(patience))
 	if _, err := c.Write([]byte(msg)); err != nil {
-		return err
+		return closedAsEOF(err)
 	}
 	got := make([]byte, len(msg))
 	n, err := io.ReadFull(c, got)
 	if err == nil && string(got) != msg {
 		return fmt.Errorf("%q instead", got[:n])
+	}
+	return closedAsEOF(err)
+}
+
+func closedAsEOF(err error) error {
+	if errors.Is(err, io.ErrClosedPipe) {
+		return io.EOF
 	}
 	return err
 }
