@@ -71,6 +71,31 @@ func TestServeEchoesClientsAtOnce(t *testing.T) {
 	b.expectEcho(t, "B again\n")
 }
 
+// TestServeLogsClientErrors: a client that resets its connection is
+// worth a line in the log; one that leaves cleanly is not.
+func TestServeLogsClientErrors(t *testing.T) {
+	checkNoLeaks(t)
+	logs := captureLog(t)
+	s := start(t, listen(t), generous)
+	polite := s.connect(t)
+	if got, err := polite.sendAll([]byte("bye\n")); string(got) != "bye\n" || err != nil {
+		s.fatalf(t, "sent %q then CloseWrite, got back %q and %s", "bye\n", got, explain(err))
+	}
+	rude := s.connect(t)
+	rude.expectEcho(t, "about to vanish\n")
+	rude.SetLinger(0) // close with a reset (RST) instead of a clean goodbye
+	rude.Close()
+	if !logs.waitFor(rude.LocalAddr().String()) {
+		t.Fatalf("client %s reset its connection, and the server logged nothing about it: when io.CopyN fails "+
+			"with an error other than io.EOF or a deadline, return it (handle's caller logs it); going round "+
+			"again hides it. The log:\n%s", rude.LocalAddr(), logs)
+	}
+	if logs.contains(polite.LocalAddr().String()) {
+		t.Fatalf("client %s sent a line, half-closed, read its echo and left: nothing went wrong, and the server "+
+			"logged it. io.EOF is the client's goodbye: return nil. The log:\n%s", polite.LocalAddr(), logs)
+	}
+}
+
 // TestIdleConnectionsCostLittle: a connection whose client is quiet costs
 // its goroutine and little else. On Linux, io.CopyN from a TCP connection
 // to a TCP connection lets the kernel move the bytes (splice): no buffer
