@@ -179,8 +179,15 @@ func TestTypingClientStaysConnected(t *testing.T) {
 		c, _ := s.connectPipe(t)
 		for i := 1; i <= 15; i++ {
 			line := fmt.Sprintf("line %d, at %ds\n", i, 4*(i-1))
-			if err := pipeEcho(c, line); err != nil {
-				l.fatalf(t, "a client sent a line every 4s (Idle: 10s); after %ds, line %d got %v. It was never "+
+			err := pipeEcho(c, line)
+			if isTimeout(err) {
+				l.fatalf(t, "a client sent a line every 4s (Idle: 10s); after %ds, the echo of line %d never came, and "+
+					"the connection stayed open: bytes the server read and never wrote. A cause that fits: going on "+
+					"after a write deadline, since what was read and not yet written is lost then. Go on only after a "+
+					"read deadline (check time.Now() against the write deadline you set)", 4*(i-1), i)
+			}
+			if err != nil {
+				l.fatalf(t, "a client sent a line every 4s (Idle: 10s); after %ds, sending line %d, it saw %v. It was never "+
 					"silent for 10s. Two causes fit: the read deadline was set once and never moved (set it again "+
 					"before each chunk), or a read deadline that passed was taken for silence though the client "+
 					"had sent during that chunk (io.CopyN returned n > 0: not silent, go on)", 4*(i-1), i, explain(err))
