@@ -1,0 +1,629 @@
+// Lesson 08 tests: lesson 02's server, within limits. Run them with
+// `make lesson-08 test`; see README.md for the task.
+//
+// The first test runs on real loopback sockets: the echo, whole. The
+// tests about time (a client silent for 10s, one that never reads) run in
+// a synctest bubble on an in-memory listener (kit_bubble_test.go): the
+// clock is fake, ten seconds take no time, and "still connected after 9s"
+// is a fact, not a guess. The last ones are on real sockets again: the
+// log, and what an idle connection costs.
+
+package echo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// generous are limits no test on real sockets reaches: those tests are
+// about the echo, not the limits.
+var generous = Limits{Idle: time.Hour, Write: time.Hour, MaxConns: 1000}
+
+// In a bubble: a client may be silent 10s; one that does not read its
+// echo is cut off 10s+5s after its handler last began a chunk.
+var tight = Limits{Idle: 10 * time.Second, Write: 5 * time.Second, MaxConns: 2}
+
+// ---- on real sockets ----
+
+// TestServeEchoesClientsAtOnce: lesson 02's server, still: every client is
+// echoed at once, whole, and closed once it is done sending; and then no
+// goroutine is left. (The other tests on real sockets come last: they
+// pass on lesson 02's server, and the ones about limits fail faster.)
+func TestServeEchoesClientsAtOnce(t *testing.T) {
+	checkNoLeaks(t)
+	s := start(t, listen(t), generous)
+	a := s.connect(t)
+	a.expectEcho(t, "I am A\n")
+	b := s.connect(t)
+	msg := "I am B, and A is still connected\n"
+	if _, err := b.Write([]byte(msg)); err != nil {
+		s.fatalf(t, "client B: write: %v", err)
+	}
+	got := make([]byte, len(msg))
+	if n, err := io.ReadFull(b, got); err != nil {
+		s.fatalf(t, "client B sent %q and got back %q and then %s, while client A stayed connected: is each "+
+			"connection handled in a goroutine of its own? While Serve runs handle itself, it cannot Accept anyone else",
+			msg, got[:n], explain(err))
+	}
+
+	want := randomBytes(1 << 20) // many chunks, whatever their size
+	var err error
+	got, err = a.sendAll(want)
+	if d := mismatch(got, want); d != "" || err != nil {
+		msg := fmt.Sprintf("client A sent %d random bytes then CloseWrite; %s, then %s", len(want), d, explain(err))
+		if d == "" && isTimeout(err) {
+			msg += ". Every byte came back, and the connection stayed open: when io.CopyN reports io.EOF, " +
+				"the client is done sending: return (and close). A loop that goes on after io.EOF gets io.EOF " +
+				"again at once, forever, and spins a CPU core"
+		} else {
+			msg += ". handle must echo every byte, chunk after chunk, until io.EOF"
+		}
+		s.fatalf(t, "%s", msg)
+	}
+	b.expectEcho(t, "B again\n")
+}
+
+// ---- in a bubble, on a fake clock ----
+
+// TestSilentClientIsDisconnected: a client that connects and says nothing
+// is disconnected once it has been silent for Idle (10s), and its handler
+// ends and logs why.
+func TestSilentClientIsDisconnected(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		synctest.Wait() // Serve is in Accept
+		before := ourGoroutines()
+		c, conn := s.connectPipe(t)
+		time.Sleep(9 * time.Second)
+		synctest.Wait()
+		if conn.closeCount() > 0 {
+			l.fatalf(t, "a client silent for 9s was disconnected; Idle is 10s: set the read deadline to "+
+				"time.Now().Add(lim.Idle)")
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		expectCutOff(t, l, conn, before, "a client connected and said nothing for 11s (Idle: 10s)",
+			"Before each chunk, set a read deadline (conn.SetReadDeadline(time.Now().Add(lim.Idle))): "+
+				"a Read with nothing to read then fails with os.ErrDeadlineExceeded")
+		if got, err := readPipe(c, 1); len(got) > 0 || !errors.Is(err, io.EOF) {
+			l.fatalf(t, "the server disconnected a silent client; the client then read %q and %v, want io.EOF", got, err)
+		}
+		if logs.String() == "(nothing)" {
+			l.fatalf(t, "the server disconnected a silent client and logged nothing: log the error handle returns, "+
+				"so whoever runs the server knows why clients were dropped")
+		}
+	})
+}
+
+// TestTypingClientStaysConnected: a client that sends a line every 4s,
+// for a minute, is never silent for 10s: it stays connected, and gets
+// every echo. Its lines never fill a chunk.
+func TestTypingClientStaysConnected(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		c, _ := s.connectPipe(t)
+		for i := 1; i <= 15; i++ {
+			line := fmt.Sprintf("line %d, at %ds\n", i, 4*(i-1))
+			err := pipeEcho(c, line)
+			if isTimeout(err) {
+				l.fatalf(t, "a client sent a line every 4s (Idle: 10s); after %ds, the echo of line %d never came, and "+
+					"the connection stayed open: bytes the server read and never wrote. A cause that fits: going on "+
+					"after a write deadline, since what was read and not yet written is lost then. Go on only after a "+
+					"read deadline (check time.Now() against the write deadline you set)", 4*(i-1), i)
+			}
+			if err != nil {
+				l.fatalf(t, "a client sent a line every 4s (Idle: 10s); after %ds, sending line %d, it saw %v. It was never "+
+					"silent for 10s. Two causes fit: the read deadline was set once and never moved (set it again "+
+					"before each chunk), or a read deadline that passed was taken for silence though the client "+
+					"had sent during that chunk (io.CopyN returned n > 0: not silent, go on)", 4*(i-1), i, explain(err))
+			}
+			time.Sleep(4 * time.Second)
+		}
+	})
+}
+
+// TestClientThatNeverReadsIsCutOff: a client that sends and never reads
+// its echo leaves its handler blocked in Write. Without a write deadline
+// that handler, its connection and its buffers stay forever. With one,
+// it is cut off by Idle+Write (15s).
+func TestClientThatNeverReadsIsCutOff(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		synctest.Wait() // Serve is in Accept
+		before := ourGoroutines()
+		c, conn := s.connectPipe(t)
+		c.SetDeadline(time.Now().Add(time.Hour))
+		go c.Write(randomBytes(1 << 20)) // ends when the server closes
+		time.Sleep(16 * time.Second)
+		synctest.Wait()
+		expectCutOff(t, l, conn, before, "a client sent 1 MiB and never read its echo, for 16s (Idle+Write: 15s)",
+			"Before each chunk, set a write deadline too (conn.SetWriteDeadline): a read deadline does not "+
+				"wake a Write blocked on a client that does not read")
+	})
+}
+
+// TestSlowReaderGetsNoHoles: a client that reads its echo at 1 KiB every
+// 4s takes far longer than Idle+Write to take a chunk: it is cut off. What
+// it got until then must be the start of what it sent, without a hole:
+// once a write deadline has passed, the bytes read and not yet written
+// are gone, and going on would skip them.
+func TestSlowReaderGetsNoHoles(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		c, _ := s.connectPipe(t)
+		c.SetDeadline(time.Now().Add(time.Hour))
+		sent := randomBytes(256 << 10)
+		go c.Write(sent)
+		var got []byte
+		var err error
+		for range 30 { // 2 minutes
+			var b []byte
+			b, err = readPipe(c, 1<<10)
+			got = append(got, b...)
+			if err != nil {
+				break
+			}
+			time.Sleep(4 * time.Second)
+		}
+		if d := mismatch(got, sent[:min(len(got), len(sent))]); d != "" {
+			l.fatalf(t, "a client sent 256 KiB and read its echo 1 KiB every 4s; it got %d bytes, then %s, and they "+
+				"are not the start of what it sent: %s. A hole: bytes the server read and never wrote. That is what going "+
+				"on after a write deadline does, since the bytes read and not yet written are lost then. Go on only "+
+				"after a read deadline (check time.Now() against the write deadline you set); after a write deadline, "+
+				"return", len(got), explain(err), d)
+		}
+	})
+}
+
+// TestIdleHandlerDoesNotPoll: a handler whose client is quiet waits, in one
+// Read, until its deadline: it does not wake up again and again to look.
+func TestIdleHandlerDoesNotPoll(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, tally := startPipe(t, l, tight)
+		c, _ := s.connectPipe(t)
+		if err := pipeEcho(c, "hello"); err != nil {
+			l.fatalf(t, "sent %q, then %s", "hello", explain(err))
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		calls := tally.last().calls.Load()
+		time.Sleep(8 * time.Second)
+		synctest.Wait()
+		if n := tally.last().calls.Load() - calls; n > 4 {
+			l.fatalf(t, "a client was quiet for 8s, and its handler called Read or set a deadline %d times meanwhile: "+
+				"it polls, and a thousand quiet clients keep a CPU busy. Set the deadline once per chunk and let "+
+				"io.CopyN wait, in one Read, until the client sends or the deadline passes", n)
+		}
+	})
+}
+
+// TestConnectionsOverTheCapAreRefused: with MaxConns 2 and two clients
+// being served, a third is refused at once: accepted, and closed, without
+// a byte. Once a client leaves, the next one is served.
+func TestConnectionsOverTheCapAreRefused(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		a, _ := s.connectPipe(t)
+		b, _ := s.connectPipe(t)
+		for _, c := range []net.Conn{a, b} {
+			if err := pipeEcho(c, "served\n"); err != nil {
+				l.fatalf(t, "with MaxConns 2, the first two clients must be served; one sent %q and got %s",
+					"served\n", explain(err))
+			}
+		}
+		third, conn := connectOverCap(t, s, l, "two clients were being served, MaxConns is 2")
+		expectRefused(t, l, third, conn, "two clients were being served, MaxConns is 2")
+		if err := pipeEcho(a, "still served\n"); err != nil {
+			l.fatalf(t, "a third client was refused, and then the first client, sending %q, got %s: refusing one "+
+				"client must not touch the others", "still served\n", explain(err))
+		}
+		b.Close() // one leaves: its slot is free again
+		synctest.Wait()
+		d, _ := s.connectPipe(t)
+		if err := pipeEcho(d, "my turn\n"); err != nil {
+			l.fatalf(t, "with MaxConns 2, one of two clients left, and the next client, sending %q, got %s: when a "+
+				"handler ends, give its slot back", "my turn\n", explain(err))
+		}
+	})
+}
+
+// TestFailedConnectionsGiveBackTheirSlots: connections that end badly
+// (here: silent clients, disconnected by the idle timeout) give their slot
+// back like any other. Three rounds of two of them, then one more client:
+// it is served.
+func TestFailedConnectionsGiveBackTheirSlots(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		for round := 1; round <= 3; round++ {
+			_, x := s.connectPipe(t)
+			_, y := s.connectPipe(t)
+			time.Sleep(11 * time.Second)
+			synctest.Wait()
+			if x.closeCount() == 0 || y.closeCount() == 0 {
+				l.fatalf(t, "round %d: two clients were silent for 11s (Idle: 10s), and were not both disconnected", round)
+			}
+		}
+		c, conn := connectOverCap(t, s, l, "6 silent clients had come and been disconnected, none was connected")
+		if err := pipeEcho(c, "anyone there?\n"); err != nil {
+			cause := "when a handler ends, on every path, give its slot back (defer, first thing in the goroutine)"
+			if conn.closeCount() > 0 {
+				cause = "it was refused: the slots of the clients disconnected for silence were never given back. " +
+					"When a handler ends, on every path, give its slot back (defer, first thing in the goroutine)"
+			}
+			l.fatalf(t, "with MaxConns 2, 6 silent clients had come and been disconnected, and the next client, "+
+				"sending %q, got %s: %s", "anyone there?\n", explain(err), cause)
+		}
+	})
+}
+
+// TestCapIsCountedWhereClientsAreAdmitted: three clients arrive at once,
+// with MaxConns 2. Serve may accept all three before any handler has run:
+// the slot must be taken in Serve, before the next Accept, or all three
+// find the count at 0.
+func TestCapIsCountedWhereClientsAreAdmitted(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		// One P: Serve accepts the three without pausing, and no handler
+		// runs until it waits for a fourth. Any order of events a server
+		// must survive; this one makes a late count show every time.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		l := &burstListener{conns: make(chan net.Conn, 3), closed: make(chan struct{})}
+		var conns []*fakeConn
+		for range 3 {
+			client, end := net.Pipe()
+			conn := &fakeConn{Conn: end}
+			l.conns <- conn
+			conns = append(conns, conn)
+			t.Cleanup(func() { client.Close() })
+		}
+		s := startServer(t, l, func(context.Context, net.Listener) error { return Serve(l, tight) })
+		s.stoppedBy = "closed its listener"
+		synctest.Wait()
+		refused := 0
+		for _, conn := range conns {
+			refused += min(conn.closeCount(), 1)
+		}
+		if refused != 1 {
+			t.Fatalf("3 clients arrived at once, MaxConns 2, and Serve accepted the three before any handler ran: "+
+				"%d were refused, want 1. If the cap is not enforced at all, TestConnectionsOverTheCapAreRefused says so. "+
+				"If it is, the count comes too late: a handler's goroutine that counts itself in when it starts has "+
+				"not run yet when Serve checks the count for the next client. Take the slot in Serve itself, before "+
+				"the next Accept (a channel with room for MaxConns, and a select with a default)", refused)
+		}
+	})
+}
+
+// TestServePausesAfterAcceptErrors: when Accept keeps failing (here: out
+// of file descriptors), accept logs, pauses and retries, as in lesson 02.
+func TestServePausesAfterAcceptErrors(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
+		l := newFakeListener(t)
+		l.failAlways()
+		s, _ := startPipe(t, l, tight)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if s.stopped() {
+			l.fatalf(t, "Serve returned (err = %v) while Accept was failing with %q: only a closed listener ends "+
+				"Serve; for other errors, accept pauses and tries again", s.err, acceptError)
+		}
+		if n := len(l.acceptTimes()); n < 5 || n > 25 {
+			l.fatalf(t, "Accept was called %d times in 10s while it kept failing; want about 17", n)
+		}
+		if !strings.Contains(logs.String(), "too many open files") {
+			l.fatalf(t, "Accept failed again and again, and the server logged nothing about it. The log:\n%s", logs)
+		}
+	})
+}
+
+// ---- on real sockets, again ----
+
+// TestServeLogsClientErrors: a client that resets its connection is
+// worth a line in the log; one that leaves cleanly is not.
+func TestServeLogsClientErrors(t *testing.T) {
+	checkNoLeaks(t)
+	logs := captureLog(t)
+	s := start(t, listen(t), generous)
+	polite := s.connect(t)
+	if got, err := polite.sendAll([]byte("bye\n")); string(got) != "bye\n" || err != nil {
+		s.fatalf(t, "sent %q then CloseWrite, got back %q and %s", "bye\n", got, explain(err))
+	}
+	rude := s.connect(t)
+	rude.expectEcho(t, "about to vanish\n")
+	rude.SetLinger(0) // close with a reset (RST) instead of a clean goodbye
+	rude.Close()
+	if !logs.waitFor(rude.LocalAddr().String()) {
+		t.Fatalf("client %s reset its connection, and the server logged nothing about it: when io.CopyN fails "+
+			"with an error other than io.EOF or a deadline, return it (handle's caller logs it); going round "+
+			"again hides it. The log:\n%s", rude.LocalAddr(), logs)
+	}
+	if logs.contains(polite.LocalAddr().String()) {
+		t.Fatalf("client %s sent a line, half-closed, read its echo and left: nothing went wrong, and the server "+
+			"logged it. io.EOF is the client's goodbye: return nil. The log:\n%s", polite.LocalAddr(), logs)
+	}
+}
+
+// TestIdleConnectionsCostLittle: a connection whose client is quiet costs
+// its goroutine and little else. On Linux, io.CopyN from a TCP connection
+// to a TCP connection lets the kernel move the bytes (splice): no buffer
+// of ours, even while it waits. A reader wrapped around the connection
+// turns that off, and each idle connection then holds io.Copy's 32 KiB.
+func TestIdleConnectionsCostLittle(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("splice, the kernel's copy between sockets, is Linux's")
+	}
+	checkNoLeaks(t)
+	s := start(t, listen(t), generous)
+	s.connect(t).expectEcho(t, "warm up\n") // the server's own first allocations
+	before := memInUse()
+	const n = 100
+	for range n {
+		s.connect(t).expectEcho(t, "x")
+	}
+	var waiting, spliced int
+	if st, ok := waitUntil(func() bool {
+		waiting, spliced = idleHandlers()
+		return waiting >= n+1
+	}); !ok {
+		t.Fatalf("%d clients were connected and quiet, and only %d handlers waited for them: %s. Where your code is:\n\n%s",
+			n+1, waiting, st, where(st.gs))
+	}
+	perConn := (memInUse() - before) / n
+	if spliced < waiting {
+		t.Fatalf("of %d handlers waiting for a quiet client, %d waited inside the kernel's copy (splice), and the rest "+
+			"in a Read of their own, through a buffer, %d bytes per connection in all. Call io.CopyN(conn, conn, chunk) "+
+			"on the connection itself, not on a reader or writer wrapped around it (one that refreshes a deadline on "+
+			"every Read, say): Go hands the copy to the kernel only when it sees two TCP connections",
+			waiting, spliced, perConn)
+	}
+	if perConn > 16<<10 {
+		t.Fatalf("each quiet connection cost %d bytes of memory (goroutine stacks and heap): want at most 16 KiB. "+
+			"Does each handler hold a buffer of its own, or a goroutine more than the one that echoes?", perConn)
+	}
+}
+
+// TestServeReturnsWhenListenerCloses: closing the listener stops Serve,
+// which returns nil; a client still connected is served until it leaves.
+func TestServeReturnsWhenListenerCloses(t *testing.T) {
+	checkNoLeaks(t)
+	l := listen(t)
+	s := start(t, l, generous)
+	c := s.connect(t)
+	c.expectEcho(t, "hello\n")
+	l.Close()
+	if st, ok := waitClosed(s.done); !ok {
+		t.Fatalf("after its listener was closed, Serve had not returned: %s. Where your code is:\n\n%s", st, where(st.gs))
+	}
+	if s.err != nil {
+		t.Fatalf("after its listener was closed, Serve returned %q; want nil, the normal way to stop", s.err)
+	}
+	c.expectEcho(t, "still here after Serve returned\n")
+}
+
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
+
+// start runs Serve(l, lim) until the test ends (startServer, in
+// kit_net_test.go, says what it checks then).
+func start(t *testing.T, l net.Listener, lim Limits) *server {
+	t.Helper()
+	s := startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l, lim) })
+	s.stoppedBy = "closed its listener"
+	return s
+}
+
+// startPipe runs Serve on a fake listener, wrapped so that the test
+// counts what the server does with each connection.
+func startPipe(t *testing.T, l *fakeListener, lim Limits) (*server, *tallyListener) {
+	t.Helper()
+	tally := &tallyListener{Listener: l}
+	s := startServer(t, l, func(context.Context, net.Listener) error { return Serve(tally, lim) })
+	s.stoppedBy = "closed its listener"
+	return s, tally
+}
+
+// connectOverCap connects one more client, and fails the test, saying
+// so, if Serve does not accept it: a server over its cap refuses, it
+// does not make clients wait.
+func connectOverCap(t *testing.T, s *server, l *fakeListener, situation string) (net.Conn, *fakeConn) {
+	t.Helper()
+	client, end := net.Pipe()
+	conn := &fakeConn{Conn: end}
+	t.Cleanup(func() { client.Close() })
+	select {
+	case l.conns <- conn:
+	case <-time.After(patience): // fake clock: once nothing else can happen
+		l.fatalf(t, "%s, and Serve did not accept the next client in %v: it waits for a slot before it accepts, "+
+			"so clients queue with no answer. This server refuses instead: accept, and if no slot is free, close "+
+			"the connection at once. Where your code is:\n\n%s", situation, patience, where(ourGoroutines()))
+	}
+	client.SetDeadline(time.Now().Add(patience))
+	return client, conn
+}
+
+// expectRefused: the server closed conn at once, without reading from
+// it, and started no handler for it.
+func expectRefused(t *testing.T, l *fakeListener, client net.Conn, conn *fakeConn, situation string) {
+	t.Helper()
+	synctest.Wait()
+	if conn.closeCount() > 0 {
+		return
+	}
+	werr := make(chan error, 1)
+	go func() { werr <- pipeEcho(client, "let me in\n") }()
+	synctest.Wait()
+	select {
+	case err := <-werr:
+		if err == nil {
+			l.fatalf(t, "%s, and the next client was served all the same: the cap is not enforced. When no slot "+
+				"is free, close the connection at once", situation)
+		}
+	default:
+	}
+	l.fatalf(t, "%s; Serve accepted the next client and neither served it nor closed it: it waits, with no answer. "+
+		"If it waits for a slot, it queues, and this server refuses instead: close the connection at once. "+
+		"Where your code is:\n\n%s", situation, where(ourGoroutines()))
+}
+
+// expectCutOff: the handler of conn has ended and closed it.
+func expectCutOff(t *testing.T, l *fakeListener, conn *fakeConn, before map[int]goroutine, situation, fix string) {
+	t.Helper()
+	left := startedSince(before)
+	switch {
+	case conn.closeCount() == 0 && len(left) == 0:
+		l.fatalf(t, "%s: its handler had returned, and left the connection open. Close it on every path, "+
+			"the timeouts' too: defer conn.Close()", situation)
+	case conn.closeCount() == 0:
+		l.fatalf(t, "%s, and was still connected. %s. Where your code is:\n\n%s", situation, fix, where(left))
+	case len(left) > 0:
+		l.fatalf(t, "%s: its connection was closed, and %s of your code still ran: every goroutine of a "+
+			"connection must end with it. Where:\n\n%s", situation, count(len(left), "goroutine", "goroutines"), where(left))
+	}
+}
+
+// pipeEcho writes msg on the client's end of a pipe and reads its echo,
+// each with patience on the (fake) clock. A pipe the server closed reads
+// as io.EOF: the client cannot tell more.
+func pipeEcho(c net.Conn, msg string) error {
+	c.SetDeadline(time.Now().Add(patience))
+	if _, err := c.Write([]byte(msg)); err != nil {
+		return closedAsEOF(err)
+	}
+	got := make([]byte, len(msg))
+	n, err := io.ReadFull(c, got)
+	if err == nil && string(got) != msg {
+		return fmt.Errorf("%q instead", got[:n])
+	}
+	return closedAsEOF(err)
+}
+
+func closedAsEOF(err error) error {
+	if errors.Is(err, io.ErrClosedPipe) {
+		return io.EOF
+	}
+	return err
+}
+
+// readPipe reads up to n bytes from the client's end of a pipe, with
+// patience on the (fake) clock.
+func readPipe(c net.Conn, n int) ([]byte, error) {
+	c.SetReadDeadline(time.Now().Add(patience))
+	b := make([]byte, n)
+	m, err := c.Read(b)
+	return b[:m], err
+}
+
+// memInUse is the memory the process uses for what is alive: heap and
+// goroutine stacks, after a collection.
+func memInUse() int {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int(ms.HeapAlloc + ms.StackInuse)
+}
+
+// idleHandlers counts the goroutines in handle that wait for their client
+// to send (IO wait), and of those, the ones waiting inside splice.
+func idleHandlers() (waiting, spliced int) {
+	for _, g := range strings.Split(allStacks(), "\n\n") {
+		if !strings.Contains(g, "[IO wait") || !strings.Contains(g, ".handle(") {
+			continue
+		}
+		waiting++
+		if strings.Contains(g, "splice") {
+			spliced++
+		}
+	}
+	return waiting, spliced
+}
+
+// A tallyListener hands Serve each connection wrapped in a tallyConn.
+type tallyListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []*tallyConn
+}
+
+func (l *tallyListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &tallyConn{Conn: c}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.conns = append(l.conns, tc)
+	return tc, nil
+}
+
+func (l *tallyListener) last() *tallyConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.conns[len(l.conns)-1]
+}
+
+// A tallyConn counts the server's calls to Read and to set deadlines.
+type tallyConn struct {
+	net.Conn
+	calls atomic.Int64
+}
+
+func (c *tallyConn) Read(b []byte) (int, error) {
+	c.calls.Add(1)
+	return c.Conn.Read(b)
+}
+
+func (c *tallyConn) SetDeadline(t time.Time) error {
+	c.calls.Add(1)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *tallyConn) SetReadDeadline(t time.Time) error {
+	c.calls.Add(1)
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *tallyConn) SetWriteDeadline(t time.Time) error {
+	c.calls.Add(1)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// A burstListener has its connections waiting before Serve starts: each
+// Accept returns one at once, until there are none left.
+type burstListener struct {
+	conns  chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (l *burstListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, &net.OpError{Op: "accept", Net: "pipe", Err: net.ErrClosed}
+	}
+}
+
+func (l *burstListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *burstListener) Addr() net.Addr { return fakeAddr{} }

@@ -1,0 +1,3 @@
+module example.com/echo-workbook/solutions/08-deadlines-limits
+
+go 1.26.0
