@@ -6,18 +6,11 @@
 package echo
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -329,141 +322,7 @@ func TestServeReturnsWhenListenerCloses(t *testing.T) {
 // in kit_net_test.go, says what it checks then).
 func start(t *testing.T, l net.Listener) *server {
 	t.Helper()
-	noteRun(t)
 	s := startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
 	s.stoppedBy = "closed its listener"
 	return s
-}
-
-// ---- a server that ends the process fails the test that was running ----
-
-// childEnv, set in the copy of this test binary that TestMain runs, names
-// the file where that copy notes each test it starts, and its own end.
-const childEnv = "ECHO_WORKBOOK_TEST_NOTES"
-
-// TestMain runs the tests in a copy of this test binary and watches it:
-// code that ends the process (os.Exit, a panic in any goroutine) would
-// otherwise end the run with "exit status 1" and no test named. Here the
-// test that was running fails, by name, saying what ended it.
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		code := m.Run()
-		note("done")
-		os.Exit(code)
-	}
-	os.Exit(watchCopy(m))
-}
-
-func noteRun(t *testing.T) { note(fmt.Sprintf("run %d %s", time.Now().UnixNano(), t.Name())) }
-
-func note(line string) {
-	if f, err := os.OpenFile(os.Getenv(childEnv), os.O_WRONLY|os.O_APPEND, 0); err == nil {
-		f.WriteString(line + "\n")
-		f.Close()
-	}
-}
-
-// watchCopy runs the tests in a copy of this binary, passes on what it
-// prints, and returns its exit code, or 1 and a named failure if it ended
-// in the middle of a test.
-func watchCopy(m *testing.M) int {
-	notes, err := os.CreateTemp("", "echo-test-notes-")
-	exe, err2 := os.Executable()
-	if err != nil || err2 != nil {
-		return m.Run() // no watching, but the tests still run
-	}
-	notes.Close()
-	defer os.Remove(notes.Name())
-	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), childEnv+"="+notes.Name())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return m.Run()
-	}
-	cmd.Stderr = cmd.Stdout // one pipe: the order of what it prints is kept
-	if err := cmd.Start(); err != nil {
-		return m.Run()
-	}
-	var dying []string // from a panic's first line on: news only if go test's timeout
-	for r := bufio.NewReader(out); ; {
-		line, err := r.ReadString('\n')
-		if dying == nil && (strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
-			dying = []string{}
-		}
-		if dying != nil && line != "" {
-			dying = append(dying, strings.TrimRight(line, "\n"))
-		} else {
-			os.Stdout.WriteString(line)
-		}
-		if err != nil {
-			break
-		}
-	}
-	cmd.Wait()
-	code := cmd.ProcessState.ExitCode()
-	b, _ := os.ReadFile(notes.Name())
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	timedOut := len(dying) > 0 && strings.HasPrefix(dying[0], "panic: test timed out")
-	if slices.Contains(lines, "done") || timedOut {
-		for _, l := range dying {
-			fmt.Println(l)
-		}
-		return code
-	}
-	var test string
-	var started int64
-	fmt.Sscanf(lines[len(lines)-1], "run %d %s", &started, &test)
-	why := fmt.Sprintf("it exited (exit code %d) without a panic: something called os.Exit, "+
-		"directly or through the Fatal method of a logger of its own", code)
-	advice := "A server must not end the process: that ends every client's connection with it. " +
-		"Log the error and go on: after a failed Accept, pause and Accept again (or return nil, " +
-		"if the listener was closed: net.ErrClosed); for a client's error, handle returns it and Serve logs it"
-	switch {
-	case len(dying) > 0 && strings.HasPrefix(dying[0], "fatal error: "):
-		why, advice = fmt.Sprintf("%q%s", dying[0], whereDied(dying)), "The Go runtime ends the program for that: "+
-			"no recover can catch it (for concurrent map writes: a map shared by goroutines, run with -race)"
-	case len(dying) > 0:
-		why = fmt.Sprintf("%q%s, and a panic no one recovers ends the whole program", dying[0], whereDied(dying))
-	case code < 0:
-		why, advice = fmt.Sprintf("it was stopped from outside (%v)", cmd.ProcessState), "Not by your code, as far as "+
-			"the test can tell: run the tests again"
-	}
-	mark := "" // go test -json needs its framing lines marked
-	if slices.Contains(os.Args, "-test.v=test2json") {
-		mark = "\x16"
-	}
-	took := time.Since(time.Unix(0, started)).Seconds()
-	_, file, line, _ := runtime.Caller(0)
-	msg := fmt.Sprintf("    %s:%d: the test binary ended in the middle of this test: %s. %s\n",
-		filepath.Base(file), line, why, advice)
-	switch {
-	case test == "":
-		fmt.Print(msg)
-	case mark != "":
-		fmt.Printf("%s=== NAME  %s\n%s%s--- FAIL: %s (%.2fs)\n", mark, test, msg, mark, test, took)
-	default:
-		fmt.Printf("--- FAIL: %s (%.2fs)\n%s", test, took, msg)
-	}
-	fmt.Printf("%sFAIL\n", mark)
-	return 1
-}
-
-// frame matches a function's line in a goroutine dump, and the next line,
-// its file.
-var frame = regexp.MustCompile(`^(\S+)\(.*\)\n\t(\S+):(\d+)`)
-
-// whereDied names the first function of the package's own code (not its
-// tests) in the dump of a dying program: " in accept (echo.go:40)".
-func whereDied(dump []string) string {
-	dir, _ := os.Getwd() // go test runs the binary in the package's folder
-	for i := 1; i+1 < len(dump); i++ {
-		f := frame.FindStringSubmatch(dump[i] + "\n" + dump[i+1])
-		if f == nil || filepath.Dir(f[2]) != dir || strings.HasSuffix(f[2], "_test.go") {
-			continue
-		}
-		name := f[1][strings.LastIndex(f[1], "/")+1:]
-		_, name, _ = strings.Cut(name, ".")
-		return fmt.Sprintf(" in %s (%s:%s)", name, filepath.Base(f[2]), f[3])
-	}
-	return ""
 }
