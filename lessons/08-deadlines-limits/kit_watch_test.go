@@ -510,6 +510,7 @@ func captureLog(t *testing.T) *logCapture {
 	if c.t == t {
 		return c
 	}
+	noteTest(t) // a test that ends the process fails by name (kit_exit_test.go)
 	c.t, c.lines, c.more, c.fatal, c.reported = t, nil, 0, "", false
 	t.Cleanup(func() {
 		c.mu.Lock()

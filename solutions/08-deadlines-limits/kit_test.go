@@ -7,6 +7,7 @@
 // kit_watch_test.go: waits that measure progress; goroutines, sockets, log.
 // kit_net_test.go: the server under test, its clients, fake peers, calls.
 // kit_bubble_test.go: tests on a fake clock (testing/synctest).
+// kit_exit_test.go: code that ends the process fails the test that ran it.
 // tools/testkit/README.md, in the repository, is the guide for contributors.
 
 //lint:file-ignore U1000 shared by every lesson; not every lesson uses every helper
