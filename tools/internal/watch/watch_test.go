@@ -123,15 +123,29 @@ func TestWatchDebouncesBursts(t *testing.T) {
 			t.Parallel()
 			// The quiet period is far longer than the burst and than a poll.
 			cfg := Config{Poll: poll, Interval: 20 * time.Millisecond, Quiet: 500 * time.Millisecond, Backstop: time.Hour}
-			dir, changes := watching(t, cfg, Fsnotify)
-			path := filepath.Join(dir, "add.go")
-			for i := range 10 {
-				saveRename(t, path, "package add\n"+strings.Repeat("\n", i+1))
+			// A burst is saves closer together than the quiet period. On a
+			// loaded machine the test itself can pause that long between
+			// two saves, and then two changes are right: such a try says
+			// nothing about the watcher, so it is made again.
+			for range 3 {
+				dir, changes := watching(t, cfg, Fsnotify)
+				path := filepath.Join(dir, "add.go")
+				start := time.Now()
+				for i := range 10 {
+					saveRename(t, path, "package add\n"+strings.Repeat("\n", i+1))
+				}
+				took := time.Since(start)
+				if c := next(t, changes, "a burst of saves"); c.Note != "" {
+					t.Skipf("file events do not work here: %s", c.Note)
+				}
+				if took > cfg.Quiet/2 {
+					t.Logf("10 saves took %v, not a burst next to a quiet period of %v: trying again", took, cfg.Quiet)
+					continue
+				}
+				none(t, changes, cfg, "one burst")
+				return
 			}
-			if c := next(t, changes, "a burst of saves"); c.Note != "" {
-				t.Skipf("file events do not work here: %s", c.Note)
-			}
-			none(t, changes, cfg, "one burst")
+			t.Skip("the machine was too busy to save 10 times within half the quiet period, three times in a row")
 		})
 	}
 }
