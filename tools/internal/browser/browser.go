@@ -60,7 +60,7 @@ func (p Problem) String() string { return fmt.Sprintf("/%s at %dpx: %s", p.Page,
 // total time, is what is bounded, so a slow machine is not mistaken for a
 // broken page. It also bounds chromium's answer when it starts and opens a
 // tab, which shows no progress on the way.
-const patience = 30 * time.Second
+const patience = 60 * time.Second
 
 // startPatience bounds chromium's start and a new tab, which report no
 // progress on the way: on a 2-core machine shared with other work, a cold
@@ -127,16 +127,22 @@ func check(ctx context.Context, siteDir string, pages []Page, opt Options, pageP
 				}
 			}()
 			for i := range next {
-				var ok bool
-				if t == nil {
-					var err error
-					if t, err = openTab(browserCtx); err != nil {
-						results[i] = []Problem{{jobs[i].page.Path, jobs[i].width, "could not open a tab: " + err.Error()}}
-						continue
+				// A page that stalls or fails is tried once more in a new
+				// tab: a loaded machine can hold one step past patience,
+				// while a page that never finishes stalls twice.
+				for try := 1; try <= 2 && browserCtx.Err() == nil; try++ {
+					var ok bool
+					if t == nil {
+						var err error
+						if t, err = openTab(browserCtx); err != nil {
+							results[i] = []Problem{{jobs[i].page.Path, jobs[i].width, "could not open a tab: " + err.Error()}}
+							break
+						}
 					}
-				}
-				if results[i], ok = c.checkPage(t, jobs[i].page, jobs[i].width); !ok {
-					t.close() // it may be stuck: the next page gets a new tab
+					if results[i], ok = c.checkPage(t, jobs[i].page, jobs[i].width); ok {
+						break
+					}
+					t.close() // it may be stuck: the next try gets a new tab
 					t = nil
 				}
 			}
