@@ -19,7 +19,7 @@ func runBench(ctx context.Context, args []string) int {
 	fs.IntVar(&o.Rounds, "rounds", 5000, "round trips on each of them")
 	fs.IntVar(&o.StreamConns, "stream-conns", 4, "connections for streaming")
 	fs.IntVar(&o.StreamMB, "stream", 64, "megabytes each way on each of them")
-	fs.IntVar(&o.Idle, "idle", 10000, "idle connections held, for the memory each one costs the server")
+	fs.IntVar(&o.Idle, "idle", 5000, "idle connections held, for the memory each one costs the server")
 	if cli.Parse(fs, args) != nil {
 		return 2
 	}

@@ -34,7 +34,7 @@ var commands = map[string]struct {
 	"offline-kit":  {runOfflineKit, "download every module and gather them into a folder to carry to a room without internet: offline-kit [-out DIR]"},
 	"offline":      {runOffline, "prove make lesson-01 test works with the module proxy off, from the offline kit alone"},
 	"burn":         {runBurn, "(for load) keep one core busy for a while: burn DURATION"},
-	"bench":        {runBench, "the reference TCP servers side by side under lesson 10's load generator: bench [-runs 3] [-idle 10000]"},
+	"bench":        {runBench, "the reference TCP servers side by side under lesson 10's load generator: bench [-runs 3] [-idle 5000]"},
 }
 
 func main() {

@@ -53,6 +53,7 @@ type result struct {
 	p50, p99   []float64 // µs
 	mbps       []float64
 	idleBytes  float64 // RSS growth per idle connection
+	idleFiles  float64 // open files per idle connection
 	idleNote   string  // why it is not there
 	cpuPercent float64 // of one core, once every client has left
 	cpuNote    string
@@ -91,12 +92,17 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 
-	idle, note := raiseOpenFiles(o.Idle + 200)
+	// A Go server whose handler is io.Copy(conn, conn) holds, on Linux,
+	// three files per idle connection: its socket, and the two ends of the
+	// pipe that splice(2) moves the bytes through.
+	limit, note := raiseOpenFiles(3*o.Idle + 200)
 	if note != "" {
 		fmt.Fprintf(out, "bench: %s\n", note)
 	}
-	if idle -= 200; idle < o.Idle {
-		fmt.Fprintf(out, "bench: holding %d idle connections instead of %d\n", max(idle, 0), o.Idle)
+	idle := o.Idle
+	if fit := (limit - 200) / 3; fit < idle {
+		idle = max(fit, 0)
+		fmt.Fprintf(out, "bench: holding %d idle connections instead of %d: a server may need 3 files per connection, and the limit is %d\n", idle, o.Idle, limit)
 	}
 
 	var servers []*server
@@ -139,7 +145,7 @@ func Run(ctx context.Context, o Options) error {
 		// First, on a server that has done nothing yet: memory per idle connection.
 		if idle > 0 {
 			fmt.Fprintf(out, "bench: %s: holding %d idle connections\n", s.name, idle)
-			results[i].idleBytes, results[i].idleNote = s.idleMemory(ctx, loader, idle)
+			results[i].idleBytes, results[i].idleFiles, results[i].idleNote = s.idleMemory(ctx, loader, idle)
 		}
 	}
 	// The loads go round the servers, run by run, so that a change in the
@@ -310,23 +316,24 @@ func (s *server) echoOne(patience time.Duration) error {
 }
 
 // idleMemory holds n idle connections to s with the load generator and
-// returns how much the server's resident memory grew per connection, or
-// why it could not tell.
-func (s *server) idleMemory(ctx context.Context, loader string, n int) (float64, string) {
+// returns how much the server's resident memory grew per connection, and
+// how many more files it had open, per connection; or why it could not
+// tell.
+func (s *server) idleMemory(ctx context.Context, loader string, n int) (bytes, files float64, why string) {
 	base, ok := residentBytes(s.pid())
 	if !ok {
-		return 0, "not measured (needs /proc: Linux)"
+		return 0, 0, "not measured (needs /proc: Linux)"
 	}
 	fds0 := openFiles(s.pid())
 	cmd := exec.CommandContext(ctx, loader, "-addr", s.addr, "-json", "-rounds", "0", "-stream", "0", "-idle", fmt.Sprint(n))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, err.Error()
+		return 0, 0, err.Error()
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		return 0, err.Error()
+		return 0, 0, err.Error()
 	}
 	defer func() {
 		cmd.Process.Signal(os.Interrupt)
@@ -334,42 +341,45 @@ func (s *server) idleMemory(ctx context.Context, loader string, n int) (float64,
 	}()
 	if !bufio.NewScanner(stdout).Scan() {
 		cmd.Wait()
-		return 0, fmt.Sprintf("echoload -idle %d failed: %s", n, strings.TrimSpace(stderr.String()))
+		return 0, 0, fmt.Sprintf("echoload -idle %d failed: %s", n, strings.TrimSpace(stderr.String()))
 	}
 	// The server accepts in order: once a new connection is echoed, every
 	// idle one before it has been accepted. Then give the handlers a
 	// moment to reach their first Read.
-	if err := s.echoOne(time.Minute); err != nil {
-		return 0, fmt.Sprintf("the server stopped answering with %d idle connections: %v", n, err)
+	if err := s.echoOne(20 * time.Second); err != nil {
+		return 0, 0, fmt.Sprintf("no answer with %d idle connections held (%v): %d files open, the limit %s",
+			n, err, openFiles(s.pid()), fileLimit())
 	}
 	time.Sleep(2 * time.Second)
-	if fds := openFiles(s.pid()); fds0 >= 0 && fds-fds0 < n {
-		return 0, fmt.Sprintf("the server had only %d more files open with %d idle connections held", fds-fds0, n)
+	fds := openFiles(s.pid())
+	if fds0 >= 0 && fds-fds0 < n {
+		return 0, 0, fmt.Sprintf("the server had only %d more files open with %d idle connections held", fds-fds0, n)
 	}
 	rss, _ := residentBytes(s.pid())
-	return float64(rss-base) / float64(n), ""
+	return float64(rss-base) / float64(n), float64(fds-fds0) / float64(n), ""
 }
 
 // report prints the table, each number also as a ratio to the first server's.
 func report(out io.Writer, o Options, idle int, rs []*result) {
 	fmt.Fprintf(out, "\nmedian of %d runs. round trips: %d connections × %d, 64-byte messages; streaming: %d connections × %d MB each way; idle: %d connections\n",
 		o.Runs, o.Conns, o.Rounds, o.StreamConns, o.StreamMB, idle)
-	fmt.Fprintf(out, "%-22s %-22s %-18s %-18s %-22s %s\n", "server", "round trips/s", "p50 / p99 µs", "streaming MB/s", "memory per idle conn", "CPU once clients left")
+	fmt.Fprintf(out, "%-22s %-22s %-18s %-18s %-22s %-16s %s\n", "server", "round trips/s", "p50 / p99 µs", "streaming MB/s", "memory per idle conn", "files per conn", "CPU once clients left")
 	first := rs[0]
 	for _, r := range rs {
-		mem := r.idleNote
+		mem, files := r.idleNote, ""
 		if mem == "" {
 			mem = fmt.Sprintf("%.1f KiB %s", r.idleBytes/1024, ratio(r.idleBytes, first.idleBytes))
+			files = fmt.Sprintf("%.1f", r.idleFiles)
 		}
 		cpu := r.cpuNote
 		if cpu == "" {
 			cpu = fmt.Sprintf("%.1f%% of a core", r.cpuPercent)
 		}
-		fmt.Fprintf(out, "%-22s %-22s %-18s %-18s %-22s %s\n", r.name,
+		fmt.Fprintf(out, "%-22s %-22s %-18s %-18s %-22s %-16s %s\n", r.name,
 			fmt.Sprintf("%.0f %s", median(r.perSecond), ratio(median(r.perSecond), median(first.perSecond))),
 			fmt.Sprintf("%.0f / %.0f", median(r.p50), median(r.p99)),
 			fmt.Sprintf("%.0f %s", median(r.mbps), ratio(median(r.mbps), median(first.mbps))),
-			mem, cpu)
+			mem, files, cpu)
 	}
 	fmt.Fprintf(out, "(×: against %s, measured side by side on this machine; read the ratios, not the numbers)\n", first.name)
 }

@@ -80,3 +80,14 @@ func loadAverage() string {
 	}
 	return "unknown"
 }
+
+// fileLimit is this process's open-file limit, as /proc says, or "unknown".
+func fileLimit() string {
+	b, err := os.ReadFile("/proc/self/limits")
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); err == nil && strings.HasPrefix(line, "Max open files") && len(f) >= 5 {
+			return f[3] + " (hard " + f[4] + ")"
+		}
+	}
+	return "unknown"
+}
