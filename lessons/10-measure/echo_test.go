@@ -134,10 +134,16 @@ func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
 		msg := []byte("ping, a message of 32 bytes ok\n")
 		// Each dial takes 100ms; each echo comes in two halves, 2ms apart,
 		// 2ms after the message: a round trip is 4ms, always.
-		f := &farEnd{dialTime: 100 * time.Millisecond, plan: echoInHalves(len(msg), 2*time.Millisecond)}
+		f := &farEnd{dialTime: 100 * time.Millisecond}
+		f.plan = f.echoInHalves(len(msg), 2*time.Millisecond)
 		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 			return PingPong(t.Context(), f.dial, 3, 5, msg)
 		})
+		if n := f.halfRead(); n > 0 {
+			t.Fatalf("PingPong returned %s, after the test's server could not write the second half of an echo for "+
+				"1s on %s: no one read it. PingPong stopped at the first piece of the echo and moved on. One Read is "+
+				"not the whole echo: io.ReadFull(conn, buf) with len(buf) == len(msg).", errText(err), count(n, "connection", "connections"))
+		}
 		if err != nil {
 			t.Fatalf("PingPong(3 connections, 5 rounds) returned %v; the test's server echoes every message, whole", err)
 		}
@@ -174,7 +180,8 @@ func TestPingPongLoadsEveryConnectionAtOnce(t *testing.T) {
 		var mu sync.Mutex
 		arrived, most := 0, 0
 		all := make(chan struct{})
-		f := &farEnd{plan: func(_ int, c net.Conn) {
+		f := &farEnd{}
+		f.plan = func(_ int, c net.Conn) {
 			buf := make([]byte, len(msg))
 			if _, err := io.ReadFull(c, buf); err != nil {
 				return
@@ -192,8 +199,8 @@ func TestPingPongLoadsEveryConnectionAtOnce(t *testing.T) {
 				return // the connection closes
 			}
 			c.Write(buf)
-			echoInHalves(len(msg), 0)(0, c)
-		}}
+			f.echoInHalves(len(msg), 0)(0, c)
+		}
 		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 			return PingPong(t.Context(), f.dial, conns, 3, msg)
 		})
@@ -213,7 +220,8 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	msg := []byte("ping\n")
 	t.Run("done", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &farEnd{plan: echoInHalves(len(msg), time.Millisecond)}
+			f := &farEnd{}
+			f.plan = f.echoInHalves(len(msg), time.Millisecond)
 			if _, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			}); err != nil {
@@ -223,7 +231,8 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("dial fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &farEnd{failAt: 3, plan: echoInHalves(len(msg), time.Millisecond)}
+			f := &farEnd{failAt: 3}
+			f.plan = f.echoInHalves(len(msg), time.Millisecond)
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 4, 4, msg)
 			})
@@ -237,13 +246,14 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The server echoes two rounds on the second connection, then
 			// closes it; it echoes every round on the others.
-			f := &farEnd{plan: func(i int, c net.Conn) {
+			f := &farEnd{}
+			f.plan = func(i int, c net.Conn) {
 				if i == 1 {
 					echoRounds(c, len(msg), 2)
 					return
 				}
-				echoInHalves(len(msg), time.Millisecond)(i, c)
-			}}
+				f.echoInHalves(len(msg), time.Millisecond)(i, c)
+			}
 			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
@@ -316,12 +326,13 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("echo cut short", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			// The server echoes 1000 bytes of the first connection, then
-			// closes it; it echoes everything on the others.
+			// The server echoes 1000 bytes of the first connection, reads
+			// the rest, and closes it; it echoes everything on the others.
 			f := &farEnd{}
 			f.plan = func(i int, c net.Conn) {
 				if i == 0 {
 					io.CopyN(c, c, 1000)
+					io.CopyN(io.Discard, c, 9000)
 					return
 				}
 				f.echoStream(0)(i, c)
@@ -331,7 +342,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			})
 			if err == nil {
 				t.Fatalf("Stream returned no error (and Bytes %d), while the test's server closed a connection after "+
-					"echoing 1000 of its 10000 bytes: an echo cut short is an error to return", tp.Bytes)
+					"echoing 1000 of its 10000 bytes (and reading them all): an echo cut short is an error to return", tp.Bytes)
 			}
 		})
 	})
@@ -496,6 +507,7 @@ type farEnd struct {
 	conns   []*loadConn // the load generator's ends
 	ends    []net.Conn  // the plans' ends
 	stucks  int         // plans that could not write their echo for 10s
+	halves  int         // plans whose second half of an echo no one read
 	running sync.WaitGroup
 }
 
@@ -573,6 +585,12 @@ func (f *farEnd) sent() (n int) {
 	return n
 }
 
+func (f *farEnd) halfRead() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.halves
+}
+
 func (f *farEnd) stuck() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -628,8 +646,9 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 }
 
 // echoInHalves echoes messages of size bytes: the first half d after the
-// message, the second half d later.
-func echoInHalves(size int, d time.Duration) func(int, net.Conn) {
+// message, the second half d later. When no one reads the second half
+// for a second, it notes it (halfRead) and gives up on the connection.
+func (f *farEnd) echoInHalves(size int, d time.Duration) func(int, net.Conn) {
 	return func(_ int, c net.Conn) {
 		buf := make([]byte, size)
 		for {
@@ -641,9 +660,16 @@ func echoInHalves(size int, d time.Duration) func(int, net.Conn) {
 				return
 			}
 			time.Sleep(d)
+			c.SetWriteDeadline(time.Now().Add(time.Second))
 			if _, err := c.Write(buf[size/2:]); err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					f.mu.Lock()
+					f.halves++
+					f.mu.Unlock()
+				}
 				return
 			}
+			c.SetWriteDeadline(time.Time{})
 		}
 	}
 }

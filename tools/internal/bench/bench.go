@@ -365,10 +365,17 @@ func report(out io.Writer, o Options, idle int, rs []*result) {
 		o.Runs, o.Conns, o.Rounds, o.StreamConns, o.StreamMB, idle)
 	fmt.Fprintf(out, "%-22s %-22s %-18s %-18s %-22s %-16s %s\n", "server", "round trips/s", "p50 / p99 µs", "streaming MB/s", "memory per idle conn", "files per conn", "CPU once clients left")
 	first := rs[0]
+	memBase := 0.0 // the first server whose memory was measured
+	for _, r := range rs {
+		if r.idleNote == "" {
+			memBase = r.idleBytes
+			break
+		}
+	}
 	for _, r := range rs {
 		mem, files := r.idleNote, ""
 		if mem == "" {
-			mem = fmt.Sprintf("%.1f KiB %s", r.idleBytes/1024, ratio(r.idleBytes, first.idleBytes))
+			mem = fmt.Sprintf("%.1f KiB %s", r.idleBytes/1024, ratio(r.idleBytes, memBase))
 			files = fmt.Sprintf("%.1f", r.idleFiles)
 		}
 		cpu := r.cpuNote

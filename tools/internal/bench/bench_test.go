@@ -70,7 +70,7 @@ func TestListenAddr(t *testing.T) {
 	for line, want := range map[string]string{
 		"2026/12/02 05:34:38 echoserver: listening on 127.0.0.1:38189; try: nc 127.0.0.1 38189": "127.0.0.1:38189",
 		"2026/12/02 05:34:38 echoserver: listening on [::1]:7007; try: nc ::1 7007":             "[::1]:7007",
-		"2026/12/02 05:34:38 echoserver: UDP on 127.0.0.1:7007, 10 datagrams/s":                "",
+		"2026/12/02 05:34:38 echoserver: UDP on 127.0.0.1:7007, 10 datagrams/s":                 "",
 	} {
 		if got, _ := listenAddr(line); got != want {
 			t.Errorf("listenAddr(%q) = %q, want %q", line, got, want)
