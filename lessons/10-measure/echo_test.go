@@ -402,9 +402,12 @@ func TestHoldClosesWhatItOpenedWhenADialFails(t *testing.T) {
 func TestHandleWritesEachPieceOnce(t *testing.T) {
 	// 64 KiB, arriving in 16 pieces of 4 KiB: 16 Reads.
 	c := newScriptConn(16, 4096)
-	before := ourGoroutines()
-	err := handle(c)
-	expectEnded(t, before, "handle returned, but", "handle is one connection's loop: it needs no goroutine of its own.")
+	x := goCall("handle", func() (struct{}, error) { return struct{}{}, handle(c) })
+	_, err := x.wait(t, nil, func() string {
+		return "Its connection had brought 65536 bytes in 16 Reads, then io.EOF, and io.EOF again on every Read " +
+			"after that: at io.EOF the client has sent all it will, and handle returns."
+	})
+	x.expectNoneLeft(t, "handle is one connection's loop: it needs no goroutine of its own.")
 	switch {
 	case err != nil:
 		t.Fatalf("handle returned %v, on a connection that brought 65536 bytes, then EOF", err)
