@@ -59,14 +59,19 @@ type result struct {
 	cpuNote    string
 }
 
+// tcpNetwork is how a program names TCP to net.Listen, a ListenConfig or
+// a Dialer: "tcp", "tcp4" or "tcp6".
+var tcpNetwork = regexp.MustCompile(`"tcp[46]?"`)
+
 // Candidates are the solutions with a TCP echo server to run: a
-// cmd/echoserver whose main listens on "tcp". A new one (lesson 08's)
-// joins by existing.
+// cmd/echoserver whose main names a TCP network. A new one (lesson 08's)
+// joins by existing; whether it serves two clients at once is checked
+// when it runs.
 func Candidates(root string, all []lessons.Lesson) []lessons.Lesson {
 	var out []lessons.Lesson
 	for _, l := range all {
 		b, err := os.ReadFile(filepath.Join(root, l.Ref, "cmd", "echoserver", "main.go"))
-		if err == nil && strings.Contains(string(b), `net.Listen("tcp"`) {
+		if err == nil && tcpNetwork.Match(b) {
 			out = append(out, l)
 		}
 	}

@@ -50,7 +50,7 @@ func TestCandidatesInATree(t *testing.T) {
 		os.WriteFile(p, []byte(text), 0o644)
 	}
 	write("solutions/02-a/cmd/echoserver/main.go", `l, err := net.Listen("tcp", addr)`)
-	write("solutions/08-b/cmd/echoserver/main.go", `l, err := net.Listen("tcp", addr)`)
+	write("solutions/08-b/cmd/echoserver/main.go", `l, err := lc.Listen(ctx, "tcp4", addr)`)
 	write("solutions/09-c/cmd/echoserver/main.go", `pc, err := net.ListenPacket("udp", addr)`)
 	write("solutions/04-d/cmd/echoclient/main.go", `net.Dial("tcp", addr)`)
 	all := []lessons.Lesson{
