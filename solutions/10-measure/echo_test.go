@@ -642,8 +642,12 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 	f.hangUp()
 	synctest.Wait()
 	if left := startedSince(before); len(left) > 0 {
-		t.Fatalf("%s returned %s, but %s it started still ran: wait for every goroutine you start before "+
-			"returning, and give each one an end. Where:\n\n%s", name, errText(err), count(len(left), "goroutine", "goroutines"), where(left))
+		sending := ""
+		if !slices.ContainsFunc(slices.Collect(maps.Values(left)), func(g goroutine) bool { return g.state != "chan send" }) {
+			sending = ", every one blocked sending on a channel that no one receives from any more"
+		}
+		t.Fatalf("%s returned %s, but %s it started still ran%s: wait for every goroutine you start before "+
+			"returning, and give each one an end. Where:\n\n%s", name, errText(err), count(len(left), "goroutine", "goroutines"), sending, where(left))
 	}
 	return got, err
 }
