@@ -346,6 +346,28 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			}
 		})
 	})
+	t.Run("echo cut short, the others silent", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// As above, but on the other connections the server reads
+			// everything and echoes nothing: only Stream closing them, on
+			// the first error, ends their wait.
+			f := &farEnd{}
+			f.plan = func(i int, c net.Conn) {
+				if i == 0 {
+					io.CopyN(c, c, 1000)
+					io.CopyN(io.Discard, c, 9000)
+					return
+				}
+				io.Copy(io.Discard, c)
+			}
+			if _, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(t.Context(), f.dial, 3, 10_000)
+			}); err == nil {
+				t.Fatalf("Stream returned no error, while the test's server closed a connection after echoing 1000 " +
+					"of its 10000 bytes: an echo cut short is an error to return")
+			}
+		})
+	})
 }
 
 func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
