@@ -112,6 +112,10 @@ kit: $(MAINTAIN) ## Copy the shared test kit (tools/testkit) into every lesson a
 offline-kit: $(MAINTAIN) ## Gather every Go module into a folder for a room without internet
 	@$(MAINTAIN) offline-kit
 
+.PHONY: bench
+bench: $(MAINTAIN) ## Reference servers side by side under lesson 10's load generator: round trips/s, MB/s, memory per idle connection
+	@$(MAINTAIN) bench
+
 .PHONY: offline
 offline: $(MAINTAIN) ## Prove make lesson-01 test works from the offline kit with the module proxy off
 	@$(MAINTAIN) offline

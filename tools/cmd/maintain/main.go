@@ -34,12 +34,13 @@ var commands = map[string]struct {
 	"offline-kit":  {runOfflineKit, "download every module and gather them into a folder to carry to a room without internet: offline-kit [-out DIR]"},
 	"offline":      {runOffline, "prove make lesson-01 test works with the module proxy off, from the offline kit alone"},
 	"burn":         {runBurn, "(for load) keep one core busy for a while: burn DURATION"},
+	"bench":        {runBench, "the reference TCP servers side by side under lesson 10's load generator: bench [-runs 3] [-idle 5000]"},
 }
 
 func main() {
 	if len(os.Args) < 2 || commands[os.Args[1]].run == nil {
 		fmt.Fprintln(os.Stderr, "usage: go run ./tools/cmd/maintain COMMAND   (make help lists them with their make goals)")
-		for _, name := range []string{"verify", "load", "docs-outputs", "diagrams", "docs", "docs-serve", "kit", "offline-kit", "offline"} {
+		for _, name := range []string{"verify", "load", "docs-outputs", "diagrams", "docs", "docs-serve", "kit", "offline-kit", "offline", "bench"} {
 			fmt.Fprintf(os.Stderr, "  %-13s %s\n", name, commands[name].help)
 		}
 		os.Exit(2)

@@ -1,0 +1,809 @@
+package echo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// The load generator's tests run on a fake clock (a synctest bubble) and a
+// fake server behind a fake Dialer: a dial takes exactly dialTime, an echo
+// exactly what its plan sleeps, so every latency and every throughput is
+// known to the nanosecond. The server's tests count: Writes, allocations,
+// goroutines. No test here times anything on the real clock: speed is for
+// you to measure (go test -bench, README), never for a test to assert.
+
+func TestPercentileOfGivenSamples(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		var out []time.Duration
+		for _, n := range ns {
+			out = append(out, time.Duration(n)*time.Millisecond)
+		}
+		return out
+	}
+	// Ten samples, out of order: sorted, they are 1ms … 10ms.
+	ten := ms(7, 3, 10, 1, 9, 2, 8, 4, 6, 5)
+	for _, tc := range []struct {
+		samples []time.Duration
+		p       float64
+		want    time.Duration
+		why     string
+	}{
+		{ten, 50, 5 * time.Millisecond, "5 of the 10 samples are <= 5ms"},
+		{ten, 90, 9 * time.Millisecond, "9 of the 10 are <= 9ms"},
+		{ten, 99, 10 * time.Millisecond, "99% of 10 samples is 9.9 of them: rounded up, all 10"},
+		{ten, 100, 10 * time.Millisecond, "the largest"},
+		{ten, 0, 1 * time.Millisecond, "the smallest"},
+		{ten, 25, 3 * time.Millisecond, "25% of 10 is 2.5 samples: rounded up, the 3rd"},
+		{ms(42), 50, 42 * time.Millisecond, "one sample is every percentile"},
+		{ms(30, 10, 20), 50, 20 * time.Millisecond, "the middle one of three"},
+		{nil, 50, 0, "no samples, no latency"},
+	} {
+		before := slices.Clone(tc.samples)
+		got, panicked := percentile(tc.samples, tc.p)
+		switch {
+		case panicked != "":
+			t.Fatalf("Percentile(%v, %v) panicked: %s. The rank of p%v among n samples is p*n/100 rounded up, "+
+				"counting from 1: the sample at index rank-1 of the sorted copy, never below 0 nor past n-1.",
+				tc.samples, tc.p, panicked, tc.p)
+		case got != tc.want:
+			t.Fatalf("Percentile(%v, %v) = %v, want %v (%s). %s", tc.samples, tc.p, got, tc.want, tc.why, percentileHint(tc.samples, tc.p, got))
+		case !slices.Equal(tc.samples, before):
+			t.Fatalf("Percentile(%v, %v) left the caller's samples as %v: it sorted them in place. The caller keeps "+
+				"them in the order they were taken: sort a copy (slices.Clone, then slices.Sort).", before, tc.p, tc.samples)
+		}
+	}
+}
+
+// percentile calls Percentile, turning a panic (an index out of range)
+// into a message instead of the end of the test binary.
+func percentile(samples []time.Duration, p float64) (d time.Duration, panicked string) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = fmt.Sprint(r)
+		}
+	}()
+	return Percentile(samples, p), ""
+}
+
+// percentileHint names the mistake a wrong percentile fits, where one does.
+func percentileHint(samples []time.Duration, p float64, got time.Duration) string {
+	nearest := "The nearest rank is p*n/100 rounded up (math.Ceil), counting from 1: the sample at index rank-1 of a sorted copy."
+	if len(samples) == 0 {
+		return "With no samples there is no latency to report: return 0. " + nearest
+	}
+	sorted := slices.Sorted(slices.Values(samples))
+	rank := int(math.Ceil(p * float64(len(samples)) / 100))
+	i := min(max(rank, 1), len(samples)) - 1
+	switch {
+	case got == samples[i] && got != sorted[i]:
+		return "That is the right place in the samples as given, unsorted: sort a copy first. " + nearest
+	case i+1 < len(sorted) && got == sorted[i+1], i > 0 && got == sorted[i-1]:
+		return "That is the next sample in order: off by one. " + nearest
+	}
+	return nearest
+}
+
+func TestMBpsCountsMegabytesPerSecond(t *testing.T) {
+	for _, tc := range []struct {
+		tp   Throughput
+		want float64
+	}{
+		{Throughput{Bytes: 5_000_000, Elapsed: 2 * time.Second}, 2.5},
+		{Throughput{Bytes: 1 << 20, Elapsed: time.Second}, 1.048576}, // a MiB is a little more than a MB
+		{Throughput{Bytes: 300_000, Elapsed: 100 * time.Millisecond}, 3},
+		{Throughput{Bytes: 0, Elapsed: time.Second}, 0},
+		{Throughput{Bytes: 1000, Elapsed: 0}, 0}, // nothing timed: no speed, not +Inf
+	} {
+		got := tc.tp.MBps()
+		if d := got - tc.want; d > 1e-9 || d < -1e-9 {
+			t.Fatalf("Throughput{Bytes: %d, Elapsed: %v}.MBps() = %v, want %v: %s", tc.tp.Bytes, tc.tp.Elapsed, got, tc.want, units(got, tc.want))
+		}
+	}
+}
+
+// units names the mistake a wrong MBps fits, where one does.
+func units(got, want float64) string {
+	near := func(x float64) bool { return want != 0 && got/want > x*0.999 && got/want < x*1.001 }
+	switch {
+	case near(8):
+		return "8 times too much: bits, where the unit is bytes"
+	case near(1.0 / 1.048576):
+		return "that is MiB/s (1,048,576 bytes); a megabyte here is 1,000,000 bytes, as network speeds count"
+	case near(1000) || near(0.001):
+		return "a factor of 1000 off: Elapsed.Seconds() is the time in seconds (not Milliseconds), and a MB is 1e6 bytes"
+	case near(1e6):
+		return "bytes per second: divide by 1e6 for megabytes"
+	}
+	return "MB/s is Bytes / 1e6 / Elapsed.Seconds(), and 0 when Elapsed is 0"
+}
+
+func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		msg := []byte("ping, a message of 32 bytes ok\n")
+		// Each dial takes 100ms; each echo comes in two halves, 2ms apart,
+		// 2ms after the message: a round trip is 4ms, always.
+		f := &farEnd{dialTime: 100 * time.Millisecond}
+		f.plan = f.echoInHalves(len(msg), 2*time.Millisecond)
+		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+			return PingPong(t.Context(), f.dial, 3, 5, msg)
+		})
+		if n := f.halfRead(); n > 0 {
+			t.Fatalf("PingPong returned %s, after the test's server could not write the second half of an echo for "+
+				"1s on %s: no one read it. PingPong stopped at the first piece of the echo and moved on. One Read is "+
+				"not the whole echo: io.ReadFull(conn, buf) with len(buf) == len(msg).", errText(err), count(n, "connection", "connections"))
+		}
+		if err != nil {
+			t.Fatalf("PingPong(3 connections, 5 rounds) returned %v; the test's server echoes every message, whole", err)
+		}
+		if len(samples) != 15 {
+			t.Fatalf("PingPong(3 connections, 5 rounds) returned %s, want 15: one for each round trip on each connection (%v)",
+				count(len(samples), "sample", "samples"), samples)
+		}
+		for _, d := range samples {
+			switch {
+			case d == 4*time.Millisecond:
+				continue
+			case d == 2*time.Millisecond:
+				t.Fatalf("PingPong measured a round trip of 2ms, where the echo's first half comes after 2ms and the "+
+					"second 2ms later (samples: %v): it stopped the clock at the first piece of the echo. One Read is "+
+					"not the whole echo: io.ReadFull(conn, buf) with len(buf) == len(msg).", samples)
+			case d >= 100*time.Millisecond:
+				t.Fatalf("PingPong measured a round trip of %v, where each echo takes 4ms and each dial 100ms (samples: %v): "+
+					"its clock includes dialing. Dial first (every connection), then time each round trip from just "+
+					"before its Write to the end of its echo.", d, samples)
+			default:
+				t.Fatalf("PingPong measured a round trip of %v, where each takes exactly 4ms on the test's clock, from just "+
+					"before the Write to the end of the echo (samples: %v).", d, samples)
+			}
+		}
+	})
+}
+
+func TestPingPongLoadsEveryConnectionAtOnce(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		msg := []byte("ping\n")
+		const conns = 4
+		// The server echoes nothing until all four connections have sent
+		// their first message; after 10s it gives up on them.
+		var mu sync.Mutex
+		arrived, most := 0, 0
+		all := make(chan struct{})
+		f := &farEnd{}
+		f.plan = func(_ int, c net.Conn) {
+			buf := make([]byte, len(msg))
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return
+			}
+			mu.Lock()
+			arrived++
+			most = max(most, arrived)
+			if arrived == conns {
+				close(all)
+			}
+			mu.Unlock()
+			select {
+			case <-all:
+			case <-time.After(10 * time.Second):
+				return // the connection closes
+			}
+			c.Write(buf)
+			f.echoInHalves(len(msg), 0)(0, c)
+		}
+		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+			return PingPong(t.Context(), f.dial, conns, 3, msg)
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil || len(samples) != conns*3 {
+			t.Fatalf("PingPong(%d connections, 3 rounds) returned %s and %s, want 12 samples and no error. The test's server "+
+				"held every echo until all %d connections had sent a message, and gave up after 10s: %d had, at most. "+
+				"A load generator loads the server with all its connections at once: one goroutine per connection, "+
+				"each doing its rounds, and wait for them all.",
+				conns, count(len(samples), "sample", "samples"), errText(err), conns, most)
+		}
+	})
+}
+
+func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
+	msg := []byte("ping\n")
+	t.Run("done", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			f := &farEnd{}
+			f.plan = f.echoInHalves(len(msg), time.Millisecond)
+			if _, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+				return PingPong(t.Context(), f.dial, 3, 4, msg)
+			}); err != nil {
+				t.Fatalf("PingPong returned %v; the test's server echoes every message, whole", err)
+			}
+		})
+	})
+	t.Run("dial fails", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			f := &farEnd{failAt: 3}
+			f.plan = f.echoInHalves(len(msg), time.Millisecond)
+			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+				return PingPong(t.Context(), f.dial, 4, 4, msg)
+			})
+			if !errors.Is(err, errRefused) {
+				t.Fatalf("PingPong(4 connections), whose 3rd dial failed with %q, returned %s (and %s): want that "+
+					"error, wrapped with %%w if you add words to it", errRefused, errText(err), count(len(samples), "sample", "samples"))
+			}
+		})
+	})
+	t.Run("connection fails", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// The server echoes two rounds on the second connection, then
+			// closes it; it echoes every round on the others.
+			f := &farEnd{}
+			f.plan = func(i int, c net.Conn) {
+				if i == 1 {
+					echoRounds(c, len(msg), 2)
+					return
+				}
+				f.echoInHalves(len(msg), time.Millisecond)(i, c)
+			}
+			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+				return PingPong(t.Context(), f.dial, 3, 4, msg)
+			})
+			if err == nil {
+				t.Fatalf("PingPong returned no error, while the test's server closed one of its connections after 2 " +
+					"of its 4 rounds: that round trip failed, and its error is PingPong's to return")
+			}
+		})
+	})
+	t.Run("ctx ends", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// A server that reads, and never echoes.
+			f := &farEnd{plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) }}
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+				return PingPong(ctx, f.dial, 3, 4, msg)
+			})
+			if err == nil {
+				t.Fatalf("PingPong returned no error, while the test's server never echoed and ctx ended after 5s: " +
+					"return an error (ctx's, or the one closing the connections caused)")
+			}
+		})
+	})
+}
+
+func TestStreamEchoesEveryByteAndTimesOnlyTheTransfer(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		// Each dial takes 1s; the server takes 1µs per byte to echo, so
+		// 100,000 bytes take 100ms on each connection, all at once.
+		f := &farEnd{dialTime: time.Second}
+		f.plan = f.echoStream(time.Microsecond)
+		tp, err := finish(t, f, "Stream", func() (Throughput, error) {
+			return Stream(t.Context(), f.dial, 3, 100_000)
+		})
+		stuck := f.stuck()
+		switch {
+		case stuck > 0:
+			t.Fatalf("Stream returned %s, after the test's server could not write its echo for 10s on %s: no one "+
+				"read it. The server reads only as fast as its echo leaves (so does a real one, once the socket "+
+				"buffers are full): read the echo while you write, in a goroutine of its own.",
+				errText(err), count(stuck, "connection", "connections"))
+		case err != nil:
+			t.Fatalf("Stream(3 connections, 100000 bytes) returned %v; the test's server echoes every byte", err)
+		case tp.Bytes != 300_000:
+			t.Fatalf("Stream(3 connections, 100000 bytes) returned Bytes %d, want 300000: every byte echoed back, on every connection", tp.Bytes)
+		case tp.Elapsed >= time.Second:
+			t.Fatalf("Stream returned Elapsed %v, where the echo takes 100ms and each dial 1s: its clock includes "+
+				"dialing. Dial every connection first, then start the clock.", tp.Elapsed)
+		case tp.Elapsed != 100*time.Millisecond:
+			t.Fatalf("Stream returned Elapsed %v, where the echo of 100000 bytes takes exactly 100ms on each of the "+
+				"3 connections, at once: from when every connection is open to the last byte back.", tp.Elapsed)
+		}
+	})
+}
+
+func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
+	t.Run("dial fails", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			f := &farEnd{failAt: 2}
+			f.plan = f.echoStream(0)
+			_, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(t.Context(), f.dial, 3, 10_000)
+			})
+			if !errors.Is(err, errRefused) {
+				t.Fatalf("Stream(3 connections), whose 2nd dial failed with %q, returned %s: want that error, "+
+					"wrapped with %%w if you add words to it", errRefused, errText(err))
+			}
+		})
+	})
+	t.Run("echo cut short", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// The server echoes 1000 bytes of the first connection, reads
+			// the rest, and closes it; it echoes everything on the others.
+			f := &farEnd{}
+			f.plan = func(i int, c net.Conn) {
+				if i == 0 {
+					io.CopyN(c, c, 1000)
+					io.CopyN(io.Discard, c, 9000)
+					return
+				}
+				f.echoStream(0)(i, c)
+			}
+			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(t.Context(), f.dial, 3, 10_000)
+			})
+			if err == nil {
+				t.Fatalf("Stream returned no error (and Bytes %d), while the test's server closed a connection after "+
+					"echoing 1000 of its 10000 bytes (and reading them all): an echo cut short is an error to return", tp.Bytes)
+			}
+		})
+	})
+	t.Run("echo cut short, the others silent", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// As above, but on the other connections the server reads
+			// everything and echoes nothing: only Stream closing them, on
+			// the first error, ends their wait.
+			f := &farEnd{}
+			f.plan = func(i int, c net.Conn) {
+				if i == 0 {
+					io.CopyN(c, c, 1000)
+					io.CopyN(io.Discard, c, 9000)
+					return
+				}
+				io.Copy(io.Discard, c)
+			}
+			if _, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(t.Context(), f.dial, 3, 10_000)
+			}); err == nil {
+				t.Fatalf("Stream returned no error, while the test's server closed a connection after echoing 1000 " +
+					"of its 10000 bytes: an echo cut short is an error to return")
+			}
+		})
+	})
+}
+
+func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := &farEnd{plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) }}
+		before := ourGoroutines()
+		release, err := Hold(t.Context(), f.dial, 5)
+		synctest.Wait()
+		if err != nil {
+			f.hangUp()
+			t.Fatalf("Hold(5) returned %v; every dial succeeds", err)
+		}
+		open, sent := f.open(), f.sent()
+		if open != 5 || sent != 0 {
+			f.hangUp()
+			t.Fatalf("Hold(5) returned with %d of the %s it dialed open and %d bytes sent: want 5 connections open, "+
+				"idle (not a byte sent), until the function it returns is called.", open, count(f.dialed(), "connection", "connections"), sent)
+		}
+		if release == nil {
+			f.hangUp()
+			t.Fatal("Hold returned a nil function: it must return one that closes the connections it holds")
+		}
+		release()
+		synctest.Wait()
+		if open := f.open(); open != 0 {
+			f.hangUp()
+			t.Fatalf("the function Hold returned left %d of its 5 connections open: it must close every one", open)
+		}
+		f.hangUp()
+		synctest.Wait()
+		if left := startedSince(before); len(left) > 0 {
+			t.Fatalf("once its connections were closed, %s Hold started still ran. Where:\n\n%s",
+				count(len(left), "goroutine", "goroutines"), where(left))
+		}
+	})
+}
+
+func TestHoldClosesWhatItOpenedWhenADialFails(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := &farEnd{failAt: 4, plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) }}
+		release, err := finish(t, f, "Hold", func() (func(), error) {
+			return Hold(t.Context(), f.dial, 6)
+		})
+		if !errors.Is(err, errRefused) {
+			if release != nil {
+				release()
+			}
+			t.Fatalf("Hold(6), whose 4th dial failed with %q, returned %s: want that error, wrapped with %%w if "+
+				"you add words to it", errRefused, errText(err))
+		}
+	})
+}
+
+func TestHandleWritesEachPieceOnce(t *testing.T) {
+	// 64 KiB, arriving in 16 pieces of 4 KiB: 16 Reads.
+	c := newScriptConn(16, 4096)
+	x := goCall("handle", func() (struct{}, error) { return struct{}{}, handle(c) })
+	_, err := x.wait(t, nil, func() string {
+		return "Its connection had brought 65536 bytes in 16 Reads, then io.EOF, and io.EOF again on every Read " +
+			"after that: at io.EOF the client has sent all it will, and handle returns."
+	})
+	x.expectNoneLeft(t, "handle is one connection's loop: it needs no goroutine of its own.")
+	switch {
+	case err != nil:
+		t.Fatalf("handle returned %v, on a connection that brought 65536 bytes, then EOF", err)
+	case c.wrong >= 0:
+		t.Fatalf("handle echoed 65536 bytes wrong, from byte %d on (%d bytes echoed in all): the echo is every byte "+
+			"read, in order: buf[:n] of each Read", c.wrong, c.echoed)
+	case c.echoed != 65536:
+		t.Fatalf("handle echoed %d of the 65536 bytes it read: the echo is every byte read, buf[:n] of each Read", c.echoed)
+	case c.writes > 16:
+		t.Fatalf("handle made %d Writes to echo 65536 bytes that came in 16 Reads: each Write on a real connection "+
+			"is a system call: %d of them where 16 would do. Write what one Read brought in one Write: "+
+			"conn.Write(buf[:n]).", c.writes, c.writes)
+	case !c.closed:
+		t.Fatal("handle returned without closing the connection: the client then waits forever for the end of its echo")
+	}
+}
+
+func TestHandleAllocatesNothingPerMessage(t *testing.T) {
+	// The same connection, read by handle again and again: once with one
+	// message, once with 201. What handle allocates for the connection
+	// (a buffer) is the same in both; what it allocates per message is
+	// 200 times more in the second.
+	one, many := newScriptConn(1, 1024), newScriptConn(201, 1024)
+	a1 := testing.AllocsPerRun(20, func() { one.rewind(); handle(one) })
+	a201 := testing.AllocsPerRun(20, func() { many.rewind(); handle(many) })
+	if per := (a201 - a1) / 200; per >= 0.5 {
+		t.Fatalf("handle allocated %.1f times per message (%v allocations for a connection of 1 message, %v for 201): "+
+			"something is made in the loop, once per Read (a buffer? make it once, before the loop) or once "+
+			"per byte (a []byte{b} to Write?). Each allocation is work for the garbage collector, paid by every client.",
+			per, a1, a201)
+	}
+}
+
+func TestServeRunsOneGoroutinePerIdleConnection(t *testing.T) {
+	checkNoLeaks(t)
+	s := start(t, listen(t))
+	const n = 10
+	for range n {
+		c := s.connect(t)
+		c.expectEcho(t, "ping\n") // served; now idle
+	}
+	var got map[int]goroutine
+	others := func() bool { // every goroutine of the server but Serve's own
+		got = ourGoroutines()
+		maps.DeleteFunc(got, func(_ int, g goroutine) bool { return g.in("Serve") })
+		return len(got) == n
+	}
+	if st, ok := waitUntil(others); !ok {
+		t.Fatalf("with %d clients connected and idle, %s of your server ran besides Serve (%s): want %d, one handler "+
+			"per connection. An idle connection costs a goroutine's stack and its buffer; more per connection "+
+			"(or per message, left behind) is memory every idle client holds. Where:\n\n%s",
+			n, count(len(got), "goroutine", "goroutines"), st, n, where(got))
+	}
+}
+
+func TestLoadOverTCP(t *testing.T) {
+	checkNoLeaks(t)
+	s := start(t, listen(t))
+	dial := TCP(s.addr)
+	x := goCall("PingPong", func() ([]time.Duration, error) {
+		return PingPong(t.Context(), dial, 4, 25, []byte("ping\n"))
+	})
+	samples, err := x.wait(t, nil, nil)
+	if err != nil || len(samples) != 100 {
+		t.Fatalf("PingPong over TCP (4 connections, 25 rounds) returned %s and %s, want 100 samples and no error",
+			count(len(samples), "sample", "samples"), errText(err))
+	}
+	y := goCall("Stream", func() (Throughput, error) { return Stream(t.Context(), dial, 2, 1<<20) })
+	tp, err := y.wait(t, nil, nil)
+	if err != nil || tp.Bytes != 2<<20 {
+		t.Fatalf("Stream over TCP (2 connections, 1 MiB) returned Bytes %d and %s, want %d and no error", tp.Bytes, errText(err), 2<<20)
+	}
+	release, err := Hold(t.Context(), dial, 20)
+	if err != nil {
+		t.Fatalf("Hold over TCP (20 connections) returned %v", err)
+	}
+	release()
+	// The server's cleanup checks that every socket opened here is closed.
+}
+
+func start(t *testing.T, l net.Listener) *server {
+	return startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
+}
+
+// ---- the fake server behind a fake Dialer (in a bubble) ----
+
+var errRefused = errors.New("connect: connection refused (the test's dialer)")
+
+// A farEnd is the test's server for the load generator: each dial takes
+// dialTime, then hands out one end of a net.Pipe, and plan serves the
+// other end (in a goroutine; closed when plan returns). The failAt-th
+// dial (from 1) fails with errRefused.
+type farEnd struct {
+	dialTime time.Duration
+	failAt   int
+	plan     func(i int, c net.Conn)
+
+	mu      sync.Mutex
+	dials   int
+	conns   []*loadConn // the load generator's ends
+	ends    []net.Conn  // the plans' ends
+	stucks  int         // plans that could not write their echo for 10s
+	halves  int         // plans whose second half of an echo no one read
+	running sync.WaitGroup
+}
+
+// A loadConn is the load generator's end: it notes Close and counts bytes written.
+type loadConn struct {
+	net.Conn
+	mu      sync.Mutex
+	closed  bool
+	written int
+}
+
+func (c *loadConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.mu.Lock()
+	c.written += n
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *loadConn) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	return c.Conn.Close()
+}
+
+func (f *farEnd) dial(context.Context) (net.Conn, error) {
+	time.Sleep(f.dialTime)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dials++
+	if f.dials == f.failAt {
+		return nil, errRefused
+	}
+	mine, theirs := net.Pipe()
+	c := &loadConn{Conn: theirs}
+	i := len(f.conns)
+	f.conns, f.ends = append(f.conns, c), append(f.ends, mine)
+	f.running.Go(func() {
+		defer mine.Close()
+		f.plan(i, mine)
+	})
+	return c, nil
+}
+
+func (f *farEnd) dialed() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dials
+}
+
+// open counts the connections handed out and not closed by the load generator.
+func (f *farEnd) open() (n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.conns {
+		c.mu.Lock()
+		if !c.closed {
+			n++
+		}
+		c.mu.Unlock()
+	}
+	return n
+}
+
+// sent counts the bytes the load generator wrote, on every connection.
+func (f *farEnd) sent() (n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.conns {
+		c.mu.Lock()
+		n += c.written
+		c.mu.Unlock()
+	}
+	return n
+}
+
+func (f *farEnd) halfRead() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.halves
+}
+
+func (f *farEnd) stuck() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stucks
+}
+
+// hangUp closes the plans' ends and waits for the plans to return.
+func (f *farEnd) hangUp() {
+	f.mu.Lock()
+	for _, c := range f.ends {
+		c.Close()
+	}
+	f.mu.Unlock()
+	f.running.Wait()
+}
+
+// finish runs call (the load generator) and waits for it, on the fake
+// clock, a minute at most. Then it checks that every connection is closed
+// and no goroutine of the load generator is left.
+func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error)) (T, error) {
+	t.Helper()
+	before := ourGoroutines()
+	var got T
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		got, err = call()
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		stuck := startedSince(before)
+		f.hangUp()
+		t.Fatalf("%s had not returned after a minute on the test's fake clock (the test's server had stopped "+
+			"answering or ctx had ended long before): it must stop when a connection fails or ctx ends, closing "+
+			"its connections so that every Read and Write returns. Where its goroutines were:\n\n%s", name, where(stuck))
+	}
+	synctest.Wait()
+	if open := f.open(); open > 0 {
+		f.hangUp()
+		t.Fatalf("%s returned %s, leaving %d of the %s it opened open: close every one, on every path "+
+			"(defer), errors included. A load generator that leaks sockets runs out of them.",
+			name, errText(err), open, count(len(f.conns), "connection", "connections"))
+	}
+	f.hangUp()
+	synctest.Wait()
+	if left := startedSince(before); len(left) > 0 {
+		sending := ""
+		if !slices.ContainsFunc(slices.Collect(maps.Values(left)), func(g goroutine) bool { return g.state != "chan send" }) {
+			sending = ", every one blocked sending on a channel that no one receives from any more"
+		}
+		t.Fatalf("%s returned %s, but %s it started still ran%s: wait for every goroutine you start before "+
+			"returning, and give each one an end. Where:\n\n%s", name, errText(err), count(len(left), "goroutine", "goroutines"), sending, where(left))
+	}
+	return got, err
+}
+
+// echoInHalves echoes messages of size bytes: the first half d after the
+// message, the second half d later. When no one reads the second half
+// for a second, it notes it (halfRead) and gives up on the connection.
+func (f *farEnd) echoInHalves(size int, d time.Duration) func(int, net.Conn) {
+	return func(_ int, c net.Conn) {
+		buf := make([]byte, size)
+		for {
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return
+			}
+			time.Sleep(d)
+			if _, err := c.Write(buf[:size/2]); err != nil {
+				return
+			}
+			time.Sleep(d)
+			c.SetWriteDeadline(time.Now().Add(time.Second))
+			if _, err := c.Write(buf[size/2:]); err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					f.mu.Lock()
+					f.halves++
+					f.mu.Unlock()
+				}
+				return
+			}
+			c.SetWriteDeadline(time.Time{})
+		}
+	}
+}
+
+// echoRounds echoes rounds messages of size bytes, then returns.
+func echoRounds(c net.Conn, size, rounds int) {
+	buf := make([]byte, size)
+	for range rounds {
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return
+		}
+		if _, err := c.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+// echoStream echoes what it reads as it reads it, taking perByte per
+// byte; it gives up when its echo cannot be written for 10s.
+func (f *farEnd) echoStream(perByte time.Duration) func(int, net.Conn) {
+	return func(_ int, c net.Conn) {
+		buf := make([]byte, 8<<10)
+		for {
+			n, err := c.Read(buf)
+			if n > 0 {
+				time.Sleep(time.Duration(n) * perByte)
+				c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+				if _, werr := c.Write(buf[:n]); werr != nil {
+					if errors.Is(werr, os.ErrDeadlineExceeded) {
+						f.mu.Lock()
+						f.stucks++
+						f.mu.Unlock()
+					}
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+// ---- a connection for handle alone ----
+
+// A scriptConn gives handle a script: each Read gets the next piece (a
+// Read with a small buffer, part of it), then io.EOF. Writes are checked
+// against the script and counted. Neither allocates, so that
+// testing.AllocsPerRun counts handle's allocations alone.
+type scriptConn struct {
+	script [][]byte // the pieces, as written
+	pieces [][]byte // what is left of them to read
+	want   []byte   // every piece, in order: the echo
+	next   int
+	reads  int
+	writes int
+	echoed int
+	wrong  int // where the echo first differs from want, or -1
+	closed bool
+}
+
+func newScriptConn(pieces, size int) *scriptConn {
+	c := &scriptConn{want: randomBytes(pieces * size)}
+	for i := range pieces {
+		c.script = append(c.script, c.want[i*size:(i+1)*size])
+	}
+	c.pieces = make([][]byte, pieces)
+	c.rewind()
+	return c
+}
+
+// rewind starts the script again.
+func (c *scriptConn) rewind() {
+	copy(c.pieces, c.script)
+	c.next, c.reads, c.writes, c.echoed, c.wrong, c.closed = 0, 0, 0, 0, -1, false
+}
+
+func (c *scriptConn) Read(p []byte) (int, error) {
+	c.reads++
+	if c.next == len(c.pieces) {
+		return 0, io.EOF
+	}
+	n := copy(p, c.pieces[c.next])
+	if c.pieces[c.next] = c.pieces[c.next][n:]; len(c.pieces[c.next]) == 0 {
+		c.next++
+	}
+	return n, nil
+}
+
+func (c *scriptConn) Write(p []byte) (int, error) {
+	c.writes++
+	if c.wrong < 0 {
+		if end := c.echoed + len(p); end > len(c.want) || !bytes.Equal(p, c.want[c.echoed:end]) {
+			c.wrong = c.echoed
+		}
+	}
+	c.echoed += len(p)
+	return len(p), nil
+}
+
+func (c *scriptConn) Close() error                     { c.closed = true; return nil }
+func (c *scriptConn) LocalAddr() net.Addr              { return scriptAddr }
+func (c *scriptConn) RemoteAddr() net.Addr             { return scriptAddr }
+func (c *scriptConn) SetDeadline(time.Time) error      { return nil }
+func (c *scriptConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *scriptConn) SetWriteDeadline(time.Time) error { return nil }
+
+var scriptAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 7}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"example.com/echo-workbook/tools/internal/bench"
+	"example.com/echo-workbook/tools/internal/cli"
+)
+
+// runBench puts the reference servers side by side under lesson 10's
+// load generator (make bench). It is not part of verify: it measures,
+// on the real clock, and judges nothing.
+func runBench(ctx context.Context, args []string) int {
+	fs := cli.Flags("bench")
+	o := bench.Options{Out: os.Stdout}
+	fs.IntVar(&o.Runs, "runs", 3, "each load this many times on each server; the median is reported")
+	fs.IntVar(&o.Conns, "conns", 8, "connections for the round trips")
+	fs.IntVar(&o.Rounds, "rounds", 5000, "round trips on each of them")
+	fs.IntVar(&o.StreamConns, "stream-conns", 4, "connections for streaming")
+	fs.IntVar(&o.StreamMB, "stream", 64, "megabytes each way on each of them")
+	fs.IntVar(&o.Idle, "idle", 5000, "idle connections held, for the memory each one costs the server")
+	if cli.Parse(fs, args) != nil {
+		return 2
+	}
+	vo, err := options(nil)
+	if err != nil {
+		return fail("bench", err)
+	}
+	o.Root, o.All = vo.Root, vo.All
+	if err := bench.Run(ctx, o); err != nil {
+		return fail("bench", err)
+	}
+	return 0
+}
