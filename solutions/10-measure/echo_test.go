@@ -25,6 +25,7 @@ import (
 // you to measure (go test -bench, README), never for a test to assert.
 
 func TestPercentileOfGivenSamples(t *testing.T) {
+	noteTest(t) // a panic or exit fails this test by name (kit_exit_test.go)
 	ms := func(ns ...int) []time.Duration {
 		var out []time.Duration
 		for _, n := range ns {
@@ -96,6 +97,7 @@ func percentileHint(samples []time.Duration, p float64, got time.Duration) strin
 }
 
 func TestMBpsCountsMegabytesPerSecond(t *testing.T) {
+	noteTest(t) // a panic or exit fails this test by name (kit_exit_test.go)
 	for _, tc := range []struct {
 		tp   Throughput
 		want float64
@@ -422,6 +424,7 @@ func TestHoldClosesWhatItOpenedWhenADialFails(t *testing.T) {
 }
 
 func TestHandleWritesEachPieceOnce(t *testing.T) {
+	noteTest(t) // a panic or exit fails this test by name (kit_exit_test.go)
 	// 64 KiB, arriving in 16 pieces of 4 KiB: 16 Reads.
 	c := newScriptConn(16, 4096)
 	x := goCall("handle", func() (struct{}, error) { return struct{}{}, handle(c) })
@@ -448,6 +451,7 @@ func TestHandleWritesEachPieceOnce(t *testing.T) {
 }
 
 func TestHandleAllocatesNothingPerMessage(t *testing.T) {
+	noteTest(t) // a panic or exit fails this test by name (kit_exit_test.go)
 	// The same connection, read by handle again and again: once with one
 	// message, once with 201. What handle allocates for the connection
 	// (a buffer) is the same in both; what it allocates per message is
