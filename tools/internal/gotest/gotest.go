@@ -60,6 +60,7 @@ type Options struct {
 	Count    int           // -count; 0 leaves go's test cache on
 	Timeout  time.Duration // -timeout: a hang is cut off and reported
 	Run      string        // -run
+	NoVet    bool          // -vet=off
 }
 
 // Flags returns the go test flags for o, without -json.
@@ -70,6 +71,9 @@ func (o Options) Flags() []string {
 	}
 	if o.Failfast {
 		args = append(args, "-failfast")
+	}
+	if o.NoVet {
+		args = append(args, "-vet=off")
 	}
 	if o.Count > 0 {
 		args = append(args, fmt.Sprintf("-count=%d", o.Count))

@@ -153,6 +153,10 @@ func (x *v) runMistakeOnly(ctx context.Context, l lessons.Lesson, m corpus.Mista
 	}
 	o := learnerOptions(m.Race)
 	o.Run = run
+	// A corpus entry is judged on the tests' first message, so the few
+	// go vet checks go test runs first are left out: a process less per
+	// mistake. (lint runs every vet check on the reference.)
+	o.NoVet = true
 	return x.test(ctx, dir, o, []string{"GOWORK=off"}, pkgs), dir, nil
 }
 

@@ -39,6 +39,7 @@ type Options struct {
 	RequireAll bool             // a skipped check is an error
 	Docs       bool             // only the docs: the site, and the recorded outputs from their runs
 	Jobs       int              // go commands at once (default two per core)
+	ToolsRace  bool             // the tools' own tests with -race too (make load; verify leaves it out to save CI a third build of every tool's module)
 	Out        io.Writer
 }
 
@@ -213,7 +214,11 @@ func (x *v) warm(ctx context.Context) {
 		list(false, append(all, "honnef.co/go/tools/cmd/staticcheck", "github.com/rhysd/actionlint/cmd/actionlint")...)
 	})
 	if x.race && !x.Docs {
-		wg.Go(func() { list(true, all[1:]...) }) // solutions and tools run with -race; lessons without
+		race := all[1:2] // the solutions run with -race; the starters and the corpus without
+		if x.ToolsRace {
+			race = all[1:]
+		}
+		wg.Go(func() { list(true, race...) })
 	}
 	wg.Wait()
 }
