@@ -94,7 +94,7 @@ func TestGather(t *testing.T) {
 	for _, f := range []string{"github.com/!burnt!sushi/toml/@v/v1.4.1.info", "github.com/!burnt!sushi/toml/@v/v1.4.1.mod", "github.com/!burnt!sushi/toml/@v/v1.4.1.zip", "golang.org/x/sys/@v/v0.1.0.mod"} {
 		write(cache, f, f)
 	}
-	n, size, err := gather(root, []string{"a", "missing"}, cache, kit)
+	n, size, err := gather(wanted(root, []string{"a", "missing"}), cache, kit)
 	if err != nil || n != 2 || size == 0 {
 		t.Fatalf("gather: %d modules, %d bytes, %v", n, size, err)
 	}
@@ -107,7 +107,7 @@ func TestGather(t *testing.T) {
 		t.Error("a go.mod-only module's zip is in the kit")
 	}
 	os.Remove(filepath.Join(cache, "golang.org/x/sys/@v/v0.1.0.mod"))
-	if _, _, err := gather(root, []string{"a"}, cache, kit); err == nil || !strings.Contains(err.Error(), "golang.org/x/sys@v0.1.0 is not in the module cache") {
+	if _, _, err := gather(wanted(root, []string{"a"}), cache, kit); err == nil || !strings.Contains(err.Error(), "golang.org/x/sys@v0.1.0 is not in the module cache") {
 		t.Errorf("a module missing from the cache: %v", err)
 	}
 }

@@ -11,9 +11,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -54,11 +56,18 @@ func runOfflineKit(ctx context.Context, args []string) int {
 			return fail("offline-kit", fmt.Errorf("%s: %w\n%s", dir, err, out))
 		}
 	}
+	// The go.sum files also name versions that no build downloads (go.mod
+	// files read only to prune the module graph); offline, go may need
+	// them, so they are fetched by name.
+	want := wanted(r, append(mods, "."))
+	if out, err := gotest.Go(ctx, os.TempDir(), []string{"GOWORK=off", "GOFLAGS=-mod=mod"}, append([]string{"mod", "download"}, slices.Sorted(maps.Keys(want))...)...); err != nil {
+		return fail("offline-kit", fmt.Errorf("%w\n%s", err, out))
+	}
 	cache, err := gotest.Go(ctx, r, nil, "env", "GOMODCACHE")
 	if err != nil {
 		return fail("offline-kit", err)
 	}
-	n, size, err := gather(r, append(mods, "."), filepath.Join(strings.TrimSpace(cache), "cache", "download"), filepath.Join(kit, "modules"))
+	n, size, err := gather(want, filepath.Join(strings.TrimSpace(cache), "cache", "download"), filepath.Join(kit, "modules"))
 	if err != nil {
 		return fail("offline-kit", err)
 	}
@@ -91,11 +100,10 @@ func modules(root string) ([]string, error) {
 	return dirs, nil
 }
 
-// gather copies, for every module version the go.sum files (and
-// go.work.sum) of dirs name, its files from the module cache's download
-// folder into kit, which is then a module proxy a file:// URL can serve.
-func gather(root string, dirs []string, cache, kit string) (n int, size int64, err error) {
-	want := map[string]bool{} // "path@version" → its zip is needed too
+// wanted returns every module version the go.sum files (and go.work.sum)
+// of dirs name, as "path@version", and whether its zip is needed too.
+func wanted(root string, dirs []string) map[string]bool {
+	want := map[string]bool{}
 	for _, dir := range dirs {
 		for _, sum := range []string{"go.sum", "go.work.sum"} {
 			f, err := os.Open(filepath.Join(root, dir, sum))
@@ -116,6 +124,13 @@ func gather(root string, dirs []string, cache, kit string) (n int, size int64, e
 			f.Close()
 		}
 	}
+	return want
+}
+
+// gather copies the files of every module version in want from the module
+// cache's download folder into kit, which is then a module proxy a file://
+// URL can serve.
+func gather(want map[string]bool, cache, kit string) (n int, size int64, err error) {
 	for key, zip := range want {
 		path, version, _ := strings.Cut(key, "@")
 		esc, err := module.EscapePath(path)
