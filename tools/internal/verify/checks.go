@@ -113,13 +113,16 @@ func (x *v) lint(ctx context.Context, line func(string, string, ...any)) {
 	for _, d := range dirs {
 		pkgs = append(pkgs, ModulePath+"/"+d+"/...")
 	}
-	if out, err := x.goCmd(ctx, x.Root, x.workspaceEnv(), append([]string{"vet"}, pkgs...)...); err != nil {
+	// lint's three go commands take no slot (x.goCmd): queued behind
+	// every corpus run, they made lint the last check by minutes; beside
+	// them, the machine stays as busy and verify ends sooner.
+	if out, err := gotest.Go(ctx, x.Root, x.workspaceEnv(), append([]string{"vet"}, pkgs...)...); err != nil {
 		t.fail("go vet %s:\n%s", strings.Join(pkgs, " "), gotest.Indent(gotest.Tail(out, 20), 6))
 	}
 	// staticcheck on the code learners read as right: the solutions. (The
 	// tools get go vet: staticcheck on them would analyse chromedp's
 	// generated protocol, minutes of a cold CI run.)
-	if out, err := x.goCmd(ctx, x.Root, x.workspaceEnv(), "tool", "staticcheck", pkgs[1]); err != nil {
+	if out, err := gotest.Go(ctx, x.Root, x.workspaceEnv(), "tool", "staticcheck", pkgs[1]); err != nil {
 		t.fail("staticcheck (go tool staticcheck, pinned in tools/go.mod):\n%s", gotest.Indent(gotest.Tail(out, 20), 6))
 	}
 	x.workflows(ctx, t)
@@ -147,7 +150,7 @@ func (x *v) workflows(ctx context.Context, t *tally) {
 		rel, _ := filepath.Rel(x.Root, f) // its messages name the files as given
 		args = append(args, rel)
 	}
-	if out, err := x.goCmd(ctx, x.Root, x.workspaceEnv(), args...); err != nil {
+	if out, err := gotest.Go(ctx, x.Root, x.workspaceEnv(), args...); err != nil {
 		t.fail("actionlint (go tool actionlint, pinned in tools/go.mod):\n%s", gotest.Indent(gotest.Tail(out, 30), 6))
 	}
 	x.classroom(t)
