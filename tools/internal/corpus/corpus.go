@@ -207,6 +207,11 @@ func (m Mistake) Judge(r gotest.Result) string {
 		return fmt.Sprintf("does not build or vet, which is not what the tests teach; write the mistake as code that compiles:\n%s", shown(r.Details))
 	case r.Panic != "":
 		return fmt.Sprintf("%s panics the test binary (%s): a test must catch this before it takes the binary down", r.Test, r.Panic)
+	case len(message(r.Output)) > MaxMessage:
+		return fmt.Sprintf("the first failure, %s, says %d characters before any goroutine dump (at most %d: a learner reads it whole); cap its lists (the first few, then \"… N more\"). It starts:\n%s",
+			r.Test, len(message(r.Output)), MaxMessage, shown(r.Output))
+	case logLines(r.Text) > MaxLogLines:
+		return fmt.Sprintf("the run prints %d lines of the code's own log output (at most %d); cap what the tests capture and repeat", logLines(r.Text), MaxLogLines)
 	case !strings.Contains(squash(strings.Join(r.Output, "\n")), squash(m.Want)):
 		return fmt.Sprintf("the first failure, %s, does not say %q (the want: line). It says:\n%s\n      Fix the message, or the want: line if the message is right.",
 			r.Test, m.Want, shown(slices.DeleteFunc(slices.Clone(r.Output), func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "--- FAIL") })))
@@ -214,7 +219,37 @@ func (m Mistake) Judge(r gotest.Result) string {
 	return ""
 }
 
-var space = regexp.MustCompile(`\s+`)
+// What a learner can be asked to read: a failure message (before any
+// goroutine dump) of at most MaxMessage characters, and at most
+// MaxLogLines lines of the code's own log output in a run.
+const (
+	MaxMessage  = 1500
+	MaxLogLines = 200
+)
+
+var (
+	space    = regexp.MustCompile(`\s+`)
+	dumpHead = regexp.MustCompile(`^\s*goroutine \d+ \[`)
+	logLine  = regexp.MustCompile(`(?m)^\s*\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
+)
+
+// message is a failed test's message: its output without the --- FAIL
+// line, up to the first goroutine of a dump.
+func message(output []string) string {
+	var b strings.Builder
+	for _, l := range output {
+		if dumpHead.MatchString(l) {
+			break
+		}
+		if !strings.HasPrefix(strings.TrimSpace(l), "--- FAIL") {
+			b.WriteString(strings.TrimSpace(l) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// logLines counts the lines of standard log output (a date, a time) in text.
+func logLines(text string) int { return len(logLine.FindAllStringIndex(text, -1)) }
 
 // squash makes a message comparable across line wraps.
 func squash(s string) string { return space.ReplaceAllString(strings.TrimSpace(s), " ") }

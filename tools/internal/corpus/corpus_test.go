@@ -3,6 +3,7 @@ package corpus
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,6 +90,12 @@ func TestJudge(t *testing.T) {
 	if p := m.Judge(caught); p != "" {
 		t.Errorf("a catch with the phrase (wrapped over two lines): %s", p)
 	}
+	dump := caught
+	dump.Output = append(slices.Clone(caught.Output), "    goroutine 7 [IO wait]:", strings.Repeat("    net.(*conn).Read(…)\n", 200))
+	dump.Text = strings.Repeat("2026/12/02 11:30:00 echo: client reset\n", 200)
+	if p := m.Judge(dump); p != "" {
+		t.Errorf("a catch with a long goroutine dump after the message, and 200 log lines: %s", p)
+	}
 	for _, c := range []struct {
 		r    gotest.Result
 		says string
@@ -98,6 +105,8 @@ func TestJudge(t *testing.T) {
 		{gotest.Result{Outcome: gotest.Broken, Details: []string{"./add.go:3: undefined: c"}}, "does not build or vet"},
 		{gotest.Result{Outcome: gotest.Failed, Test: "TestAdd", Panic: "panic: boom", Output: caught.Output}, "panics the test binary (panic: boom)"},
 		{gotest.Result{Outcome: gotest.Failed, Test: "TestAddZero", Output: []string{"    add_test.go:5: Add(0, 0) = 1, want 0"}}, `TestAddZero, does not say "does Add return a + b?"`},
+		{gotest.Result{Outcome: gotest.Failed, Test: "TestAdd", Output: append(slices.Clone(caught.Output), strings.Repeat("    every pause: 1ms\n", 100))}, "characters before any goroutine dump (at most 1500"},
+		{gotest.Result{Outcome: gotest.Failed, Test: "TestAdd", Output: caught.Output, Text: strings.Repeat("2026/12/02 11:30:00 echo: accept: too many open files\n", 201)}, "201 lines of the code's own log output"},
 	} {
 		if p := m.Judge(c.r); !strings.Contains(p, c.says) {
 			t.Errorf("Judge(%v) = %q, want it to say %q", c.r.Outcome, p, c.says)
