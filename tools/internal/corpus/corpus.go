@@ -233,16 +233,24 @@ var (
 	logLine  = regexp.MustCompile(`(?m)^\s*\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
 )
 
-// message is a failed test's message: its output without the --- FAIL
-// line, up to the first goroutine of a dump.
+// message is what a failed test said: its output after the --- FAIL
+// line, without race reports, up to the first goroutine of a dump. (What
+// comes before the --- FAIL line is the code's own output, counted by
+// logLines.)
 func message(output []string) string {
 	var b strings.Builder
+	failed, inRace := false, false
 	for _, l := range output {
-		if dumpHead.MatchString(l) {
-			break
-		}
-		if !strings.HasPrefix(strings.TrimSpace(l), "--- FAIL") {
-			b.WriteString(strings.TrimSpace(l) + "\n")
+		t := strings.TrimSpace(l)
+		switch {
+		case dumpHead.MatchString(l):
+			return b.String()
+		case strings.HasPrefix(t, "--- FAIL"):
+			failed = true
+		case t == "==================":
+			inRace = !inRace
+		case failed && !inRace:
+			b.WriteString(t + "\n")
 		}
 	}
 	return b.String()

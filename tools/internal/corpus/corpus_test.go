@@ -92,9 +92,11 @@ func TestJudge(t *testing.T) {
 	}
 	dump := caught
 	dump.Output = append(slices.Clone(caught.Output), "    goroutine 7 [IO wait]:", strings.Repeat("    net.(*conn).Read(…)\n", 200))
+	dump.Output = append(append(strings.Split(strings.Repeat("2026/12/02 11:30:00 echo: client reset\n", 100), "\n"), "=================="),
+		append(strings.Split(strings.Repeat("WARNING: DATA RACE at client.go:12\n", 100), "\n"), append([]string{"=================="}, dump.Output...)...)...)
 	dump.Text = strings.Repeat("2026/12/02 11:30:00 echo: client reset\n", 200)
 	if p := m.Judge(dump); p != "" {
-		t.Errorf("a catch with a long goroutine dump after the message, and 200 log lines: %s", p)
+		t.Errorf("a catch with log lines and a race report before the message, a goroutine dump after it, and 200 log lines: %s", p)
 	}
 	for _, c := range []struct {
 		r    gotest.Result

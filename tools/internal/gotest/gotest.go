@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -60,7 +61,11 @@ type Options struct {
 	Count    int           // -count; 0 leaves go's test cache on
 	Timeout  time.Duration // -timeout: a hang is cut off and reported
 	Run      string        // -run
-	NoVet    bool          // -vet=off
+	// Lean runs are judged by what the tests say, not debugged: no go
+	// vet pass (-vet=off) and a test binary without DWARF (-ldflags=-w;
+	// panics and race reports still name files and lines), a process
+	// less and a quicker link per run.
+	Lean bool
 }
 
 // Flags returns the go test flags for o, without -json.
@@ -72,8 +77,8 @@ func (o Options) Flags() []string {
 	if o.Failfast {
 		args = append(args, "-failfast")
 	}
-	if o.NoVet {
-		args = append(args, "-vet=off")
+	if o.Lean {
+		args = append(args, "-vet=off", "-ldflags=-w")
 	}
 	if o.Count > 0 {
 		args = append(args, fmt.Sprintf("-count=%d", o.Count))
@@ -109,6 +114,42 @@ func Run(ctx context.Context, dir string, o Options, env []string, pkgs ...strin
 	r := p.Result(dir, o.Timeout, err, stderr)
 	r.Wall = time.Since(start)
 	return r
+}
+
+// RunEach runs go test -json once over pkgs, packages of the module in
+// dir, and returns each package's result by import path: what a Run per
+// package would return, for one go command's start and module loading.
+// A package go test printed nothing for is not in the map.
+func RunEach(ctx context.Context, dir string, o Options, env []string, pkgs ...string) map[string]Result {
+	start := time.Now()
+	args := append([]string{"test", "-json"}, o.Flags()...)
+	if o.Failfast {
+		// go test -failfast starts no package's tests after one failed; each
+		// test binary's own -test.failfast stops only that package.
+		args = slices.DeleteFunc(args, func(a string) bool { return a == "-failfast" })
+		pkgs = append(slices.Clip(pkgs), "-args", "-test.failfast")
+	}
+	ps := map[string]*Parser{}
+	stderr, err := Stream(ctx, dir, append(args, pkgs...), env, func(ev Event) {
+		name := eventPackage(ev)
+		if ps[name] == nil {
+			ps[name] = &Parser{}
+		}
+		ps[name].Event(ev)
+	})
+	rs := map[string]Result{}
+	for name, p := range ps {
+		// go test fails when any package does: a package whose binary
+		// said how it ended is judged on that alone.
+		runErr := err
+		if p.ended() {
+			runErr = nil
+		}
+		r := p.Result(dir, o.Timeout, runErr, stderr)
+		r.Wall = time.Since(start)
+		rs[name] = r
+	}
+	return rs
 }
 
 // Stream runs go with args in dir and calls event for each JSON line it

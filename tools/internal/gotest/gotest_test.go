@@ -171,6 +171,40 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestRunEach: one go test over four packages gives each its own result,
+// as a Run of that package alone would.
+func TestRunEach(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/each\n\ngo 1.26.0\n")
+	test := "package p\n\nimport \"testing\"\n\nfunc TestTwo(t *testing.T) {\n\tif Two() != 2 {\n\t\tt.Fatal(\"Two is not 2\")\n\t}\n}\n"
+	for name, code := range map[string]string{"right": "return 2", "wrong": "return 3", "broken": "return two", "wrong2": "return 4"} {
+		write(name+"/a.go", "package p\n\n// Two is 2.\nfunc Two() int { "+code+" }\n")
+		write(name+"/a_test.go", test)
+	}
+	rs := RunEach(context.Background(), dir, Options{Failfast: true, Count: 1, Timeout: time.Minute}, []string{"GOWORK=off"}, "./wrong", "./right", "./broken", "./wrong2")
+	if r := rs["example.com/each/right"]; r.Outcome != Passed || r.Passed != 1 {
+		t.Errorf("right: outcome %v, %d passed, message %q", r.Outcome, r.Passed, r.Message)
+	}
+	if r := rs["example.com/each/wrong"]; r.Outcome != Failed || r.Message != "a_test.go:7: Two is not 2" {
+		t.Errorf("wrong: outcome %v, message %q", r.Outcome, r.Message)
+	}
+	if r := rs["example.com/each/broken"]; r.Outcome != Broken || !strings.Contains(r.Message, "undefined: two") {
+		t.Errorf("broken: outcome %v, message %q", r.Outcome, r.Message)
+	}
+	if r := rs["example.com/each/wrong2"]; r.Outcome != Failed {
+		t.Errorf("wrong2, after another package failed (-failfast is each package's own): outcome %v, message %q", r.Outcome, r.Message)
+	}
+	if len(rs) != 4 {
+		t.Errorf("results for %d packages, want 4: %v", len(rs), rs)
+	}
+}
+
 func TestOptionsFlags(t *testing.T) {
 	o := Options{Race: true, Failfast: true, Count: 3, Timeout: time.Minute, Run: "TestX"}
 	if got := strings.Join(o.Flags(), " "); got != "-race -failfast -count=3 -timeout 1m0s -run TestX" {

@@ -64,14 +64,26 @@ type pkgState struct {
 	tests       []string            // in the order they ran, subtests too
 	out         map[string]*lineBuf // by test; "" is output outside any test
 	testFailed  map[string]bool
+	ended       bool // its test binary's pass or fail came
+}
+
+// eventPackage is the import path an event is about.
+func eventPackage(ev Event) string {
+	if ev.Package != "" {
+		return ev.Package
+	}
+	name, _, _ := strings.Cut(ev.ImportPath, " ") // "example.com/x [example.com/x.test]"
+	return name
+}
+
+// ended reports whether every package the parser saw said how it ended.
+func (p *Parser) ended() bool {
+	return len(p.pkgs) > 0 && !slices.ContainsFunc(p.pkgs, func(s *pkgState) bool { return !s.ended })
 }
 
 // Event takes in one event.
 func (p *Parser) Event(ev Event) {
-	name := ev.Package
-	if name == "" {
-		name, _, _ = strings.Cut(ev.ImportPath, " ") // "example.com/x [example.com/x.test]"
-	}
+	name := eventPackage(ev)
 	i := slices.IndexFunc(p.pkgs, func(s *pkgState) bool { return s.name == name })
 	if i < 0 {
 		i = len(p.pkgs)
@@ -91,6 +103,7 @@ func (p *Parser) Event(ev Event) {
 		p.output(s, ev.Test, strings.TrimRight(ev.Output, "\n"))
 	case a != "pass" && a != "fail":
 	case ev.Test == "":
+		s.ended = true
 		s.failed = a == "fail"
 		s.buildFailed = s.buildFailed || ev.FailedBuild != ""
 	case strings.Contains(ev.Test, "/"):

@@ -63,6 +63,7 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 	for _, err := range errs {
 		t.fail("%v", err)
 	}
+	batches := map[bool][]corpus.Mistake{} // by race: needed
 	for _, m := range ms {
 		if _, shown := outs[m.Name]; x.Docs && !shown {
 			continue
@@ -71,42 +72,51 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 			x.skip(fmt.Sprintf("%s (race: needed) without the race detector", m.Path), gotest.RaceFix)
 			continue
 		}
-		wg.Go(func() {
-			// Only the packages the mistake edits: a build and a link
-			// per package, times every mistake, is most of verify's work.
-			r, dir, err := x.runMistakeOnly(ctx, l, m, "", m.Packages())
-			defer os.RemoveAll(dir)
-			if err != nil {
-				t.fail("%v", err)
-				return
-			}
-			if p := m.Judge(r); p != "" {
-				t.fail("%s: %s", m.Path, p)
-				return
-			}
-			if o, ok := outs[m.Name]; ok {
-				// Which test a mistake reaches first may change from run to
-				// run (which side fails first is the machine's choice, and a
-				// loaded machine chooses differently). The page shows one
-				// real run, so it is current if the tests it shows still
-				// fail as shown when run alone; a recording left stale by a
-				// changed message or a renamed test does not.
-				fresh := docs.Clean(r.Text, x.Root, dir, l.Dir)
-				run := x.recordedTests(o)
-				for try := 0; try < 2 && run != "" && x.stale(o, fresh) && ctx.Err() == nil; try++ {
-					os.RemoveAll(dir) // the same scratch folder, applied afresh
-					if r, _, err := x.runMistakeOnly(ctx, l, m, run, m.Packages()); err == nil {
-						fresh = docs.Clean(r.Text, x.Root, dir, l.Dir)
-					}
+		batches[m.Race] = append(batches[m.Race], m)
+	}
+	judge := func(m corpus.Mistake, r gotest.Result, dir string) {
+		if p := m.Judge(r); p != "" {
+			t.fail("%s: %s", m.Path, p)
+			return
+		}
+		if o, ok := outs[m.Name]; ok {
+			// Which test a mistake reaches first may change from run to
+			// run (which side fails first is the machine's choice, and a
+			// loaded machine chooses differently). The page shows one
+			// real run, so it is current if the tests it shows still
+			// fail as shown when run alone; a recording left stale by a
+			// changed message or a renamed test does not.
+			fresh := docs.Clean(r.Text, x.Root, dir, l.Dir)
+			run := x.recordedTests(o)
+			for try := 0; try < 2 && run != "" && x.stale(o, fresh) && ctx.Err() == nil; try++ {
+				r, again, err := x.runMistakeOnly(ctx, l, m, run, m.Packages())
+				if err == nil {
+					fresh = docs.Clean(r.Text, x.Root, again, l.Dir)
 				}
-				x.checkOutput(o, fresh, bad)
+				os.RemoveAll(again)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			caught++
-			if r.FirstFail >= slowestAt {
-				slowest, slowestAt = m.Name, r.FirstFail
+			x.checkOutput(o, fresh, bad)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		caught++
+		if r.FirstFail >= slowestAt {
+			slowest, slowestAt = m.Name, r.FirstFail
+		}
+	}
+	for race, batch := range batches {
+		wg.Go(func() {
+			ran, dir := x.runMistakes(ctx, l, batch, race)
+			defer os.RemoveAll(dir)
+			var judged sync.WaitGroup
+			for _, m := range batch {
+				if ran[m.Name].err != nil {
+					t.fail("%v", ran[m.Name].err)
+					continue
+				}
+				judged.Go(func() { judge(m, ran[m.Name].r, ran[m.Name].dir) })
 			}
+			judged.Wait()
 		})
 	}
 	wg.Wait()
@@ -143,6 +153,86 @@ func (x *v) runMistake(ctx context.Context, l lessons.Lesson, m corpus.Mistake) 
 	return x.runMistakeOnly(ctx, l, m, "", "./...")
 }
 
+// A mistake's run in a batch: its result, the folder it ran in, or why
+// it could not run.
+type ran struct {
+	r   gotest.Result
+	dir string
+	err error
+}
+
+// runMistakes runs mistakes ms of lesson l (all needing race, or none) in
+// one go command: each applied to its own copy of the reference, a
+// package of one scratch module. A go command's start and module loading
+// is then paid once per lesson, not once per mistake; each package is
+// still built, linked and run on its own, as a learner's would be. The
+// caller removes dir.
+func (x *v) runMistakes(ctx context.Context, l lessons.Lesson, ms []corpus.Mistake, race bool) (map[string]ran, string) {
+	dir := filepath.Join(x.scratch, l.Name, "corpus")
+	if race {
+		dir += "-race"
+	}
+	ref := filepath.Join(x.Root, l.Ref)
+	solution, lesson := lessons.ModulePath(ref), lessons.ModulePath(filepath.Join(x.Root, l.Dir))
+	out := map[string]ran{}
+	fail := func(err error) (map[string]ran, string) {
+		for _, m := range ms {
+			out[m.Name] = ran{err: fmt.Errorf("%s: the corpus's scratch module: %w", m.Path, err)}
+		}
+		return out, dir
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if b, err := os.ReadFile(filepath.Join(ref, f)); err == nil {
+			if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if err := corpus.RenameModule(dir, solution, lesson); err != nil {
+		return fail(err)
+	}
+	var pkgs []string
+	for _, m := range ms {
+		sub := filepath.Join(dir, m.Name)
+		err := m.Apply(ref, sub, solution, lesson+"/"+m.Name)
+		for _, f := range []string{"go.mod", "go.sum"} {
+			os.Remove(filepath.Join(sub, f)) // a package of the scratch module, not a module
+		}
+		out[m.Name] = ran{dir: sub, err: err}
+		if err == nil {
+			pkgs = append(pkgs, "./"+m.Name)
+		}
+	}
+	if len(pkgs) == 0 {
+		return out, dir
+	}
+	o := x.corpusOptions(race, "")
+	x.sem <- struct{}{}
+	rs := gotest.RunEach(ctx, dir, o, []string{"GOWORK=off"}, pkgs...)
+	<-x.sem
+	for _, m := range ms {
+		if out[m.Name].err != nil {
+			continue
+		}
+		r, ok := rs[lesson+"/"+m.Name]
+		if !ok {
+			r = gotest.Result{Outcome: gotest.Broken, Message: "go test said nothing of this mistake's package", Details: gotest.NonEmpty([]string{ctxErr(ctx)})}
+		}
+		out[m.Name] = ran{r: r, dir: out[m.Name].dir}
+	}
+	return out, dir
+}
+
+func ctxErr(ctx context.Context) string {
+	if ctx.Err() != nil {
+		return ctx.Err().Error()
+	}
+	return ""
+}
+
 // runMistakeOnly runs mistake m like runMistake, but only the tests run
 // matches (a -run pattern; "" runs them all) in the packages pkgs matches.
 func (x *v) runMistakeOnly(ctx context.Context, l lessons.Lesson, m corpus.Mistake, run, pkgs string) (r gotest.Result, dir string, err error) {
@@ -151,13 +241,16 @@ func (x *v) runMistakeOnly(ctx context.Context, l lessons.Lesson, m corpus.Mista
 	if err := m.Apply(ref, dir, lessons.ModulePath(ref), lessons.ModulePath(filepath.Join(x.Root, l.Dir))); err != nil {
 		return r, dir, err
 	}
-	o := learnerOptions(m.Race)
-	o.Run = run
-	// A corpus entry is judged on the tests' first message, so the few
-	// go vet checks go test runs first are left out: a process less per
-	// mistake. (lint runs every vet check on the reference.)
-	o.NoVet = true
-	return x.test(ctx, dir, o, []string{"GOWORK=off"}, pkgs), dir, nil
+	return x.test(ctx, dir, x.corpusOptions(m.Race, run), []string{"GOWORK=off"}, pkgs), dir, nil
+}
+
+// corpusOptions are a learner's flags, lean: a corpus entry is judged on
+// the tests' first message, so go vet's pass and the debugger's part of
+// the binary are left out (lint runs every vet check on the reference).
+func (x *v) corpusOptions(race bool, run string) gotest.Options {
+	o := learnerOptions(race)
+	o.Run, o.Lean = run, true
+	return o
 }
 
 // recordedTests returns a -run pattern for the failing tests a recording
