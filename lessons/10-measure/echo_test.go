@@ -224,7 +224,7 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	msg := []byte("ping\n")
 	t.Run("done", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &farEnd{}
+			f := &farEnd{closeWatch: true}
 			f.plan = f.echoInHalves(len(msg), time.Millisecond)
 			if _, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
@@ -349,6 +349,17 @@ func TestStreamEchoesEveryByteAndTimesOnlyTheTransfer(t *testing.T) {
 }
 
 func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
+	t.Run("done", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			f := &farEnd{closeWatch: true}
+			f.plan = f.echoStream(0)
+			if _, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(t.Context(), f.dial, 3, 10_000)
+			}); err != nil {
+				t.Fatalf("Stream returned %v; the test's server echoes every byte", err)
+			}
+		})
+	})
 	t.Run("dial fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			f := &farEnd{failAt: 2}
@@ -606,15 +617,15 @@ func TestServeLogsWhatGoesWrong(t *testing.T) {
 		expectPipeEcho(t, fine, "hello\n")
 		fine.Close()
 		synctest.Wait()
-		var lines []string
-		for line := range strings.Lines(logs.String()) {
-			lines = append(lines, strings.TrimSpace(line))
-		}
-		if len(lines) != 1 || !strings.Contains(lines[0], io.ErrClosedPipe.Error()) {
-			l.fatalf(t, "two clients came: one left before reading its echo (handle's Write failed with %q), one was "+
-				"served and left. Want one line in the log, about the first; it has %s:\n%s\nServe logs the error "+
-				"handle returns, and only an error: if err != nil { log.Printf(...) }", io.ErrClosedPipe,
-				count(len(lines), "line", "lines"), logs)
+		switch {
+		case !logs.contains(io.ErrClosedPipe.Error()):
+			l.fatalf(t, "a client left before reading its echo, and handle's Write failed with %q, yet the server "+
+				"logged nothing about it: Serve logs the error handle returns, so that whoever runs the server "+
+				"sees what went wrong (if err != nil { log.Printf(...) }). The log:\n%s", io.ErrClosedPipe, logs)
+		case strings.Count(logs.String(), "\n") > 1:
+			l.fatalf(t, "two clients came: one left before reading its echo, one was served and left; the server "+
+				"logged more than the first one's error. A client served and gone is nothing to log: log only "+
+				"when handle returns an error. The log:\n%s", logs)
 		}
 
 		// Now every Accept fails, as when the process runs out of file
@@ -714,6 +725,10 @@ type farEnd struct {
 	plan     func(i int, c net.Conn)
 	faulty   int
 	fault    fault
+	// closeWatch: note which connections were closed before the load
+	// generator returned (finish closes returned when it has).
+	closeWatch bool
+	returned   chan struct{}
 
 	mu      sync.Mutex
 	dials   int
@@ -736,11 +751,13 @@ type fault struct {
 // written, and fails as its fault says.
 type loadConn struct {
 	net.Conn
-	fault   fault
-	mu      sync.Mutex
-	calls   int // of fault.op
-	closed  bool
-	written int
+	fault    fault
+	returned chan struct{} // if the farEnd watches Close
+	mu       sync.Mutex
+	calls    int // of fault.op
+	closed   bool
+	early    bool // closed before the load generator returned
+	written  int
 }
 
 // failing counts a call of op and returns the error it fails with, if any.
@@ -775,8 +792,20 @@ func (c *loadConn) Write(p []byte) (int, error) {
 }
 
 func (c *loadConn) Close() error {
+	early := false
+	if c.returned != nil {
+		// Let every goroutine that can run, run: the caller, if it is
+		// returning, returns first. The fake clock moves only once every
+		// goroutine waits, so a Close made before returning still is one.
+		select {
+		case <-c.returned:
+		case <-time.After(time.Nanosecond):
+			early = true
+		}
+	}
 	c.mu.Lock()
 	c.closed = true
+	c.early = c.early || early
 	c.mu.Unlock()
 	return c.Conn.Close()
 }
@@ -791,6 +820,9 @@ func (f *farEnd) dial(context.Context) (net.Conn, error) {
 	}
 	mine, theirs := net.Pipe()
 	c := &loadConn{Conn: theirs}
+	if f.closeWatch {
+		c.returned = f.returned
+	}
 	i := len(f.conns)
 	if i == f.faulty {
 		c.fault = f.fault
@@ -816,6 +848,21 @@ func (f *farEnd) open() (n int) {
 	for _, c := range f.conns {
 		c.mu.Lock()
 		if !c.closed {
+			n++
+		}
+		c.mu.Unlock()
+	}
+	return n
+}
+
+// closedLate counts the connections closed only after the load generator
+// had returned (when the farEnd watches Close).
+func (f *farEnd) closedLate() (n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.conns {
+		c.mu.Lock()
+		if c.returned != nil && c.closed && !c.early {
 			n++
 		}
 		c.mu.Unlock()
@@ -866,6 +913,9 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 	var got T
 	var err error
 	done := make(chan struct{})
+	f.mu.Lock()
+	f.returned = done
+	f.mu.Unlock()
 	go func() {
 		defer close(done)
 		got, err = call()
@@ -875,9 +925,13 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 	case <-time.After(time.Minute):
 		stuck := startedSince(before)
 		f.hangUp()
-		t.Fatalf("%s had not returned after a minute on the test's fake clock (the test's server had stopped "+
-			"answering or ctx had ended long before): it must stop when a connection fails or ctx ends, closing "+
-			"its connections so that every Read and Write returns. Where its goroutines were:\n\n%s", name, where(stuck))
+		why := "the test's server had stopped answering or ctx had ended long before"
+		if f.fault.op != "" {
+			why = fmt.Sprintf("a %s on one connection had failed with %q long before", f.fault.op, f.fault.err)
+		}
+		t.Fatalf("%s had not returned after a minute on the test's fake clock (%s): it must stop when a connection "+
+			"fails or ctx ends, closing its connections so that every Read and Write returns. Where its goroutines "+
+			"were:\n\n%s", name, why, where(stuck))
 	}
 	synctest.Wait()
 	if open := f.open(); open > 0 {
@@ -885,6 +939,13 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 		t.Fatalf("%s returned %s, leaving %d of the %s it opened open: close every one, on every path "+
 			"(defer), errors included. A load generator that leaks sockets runs out of them.",
 			name, errText(err), open, count(len(f.conns), "connection", "connections"))
+	}
+	if late := f.closedLate(); late > 0 {
+		f.hangUp()
+		t.Fatalf("%s returned %s, and only then were %d of the %s it opened closed, by a goroutine it did not "+
+			"wait for (context.AfterFunc's, once the group's ctx had ended?): close every one before returning "+
+			"(defer), or a caller that measures again at once finds them still open.",
+			name, errText(err), late, count(len(f.conns), "connection", "connections"))
 	}
 	f.hangUp()
 	synctest.Wait()
