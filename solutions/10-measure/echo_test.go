@@ -11,7 +11,9 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -222,7 +224,7 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	msg := []byte("ping\n")
 	t.Run("done", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &farEnd{}
+			f := &farEnd{closeWatch: true}
 			f.plan = f.echoInHalves(len(msg), time.Millisecond)
 			if _, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
@@ -262,6 +264,40 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 			if err == nil {
 				t.Fatalf("PingPong returned no error, while the test's server closed one of its connections after 2 " +
 					"of its 4 rounds: that round trip failed, and its error is PingPong's to return")
+			}
+		})
+	})
+	t.Run("a Write fails", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// The second connection's third Write fails; the server
+			// echoes every message it gets, whole.
+			f := &farEnd{faulty: 1, fault: fault{op: "Write", after: 2, err: errWriteFails}}
+			f.plan = f.echoInHalves(len(msg), time.Millisecond)
+			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+				return PingPong(t.Context(), f.dial, 3, 4, msg)
+			})
+			if !errors.Is(err, errWriteFails) {
+				t.Fatalf("PingPong(3 connections, 4 rounds), where the 3rd Write on one connection failed with %q, "+
+					"returned %s (and %s): want that error, wrapped with %%w if you add words to it. A failed Write "+
+					"ends that connection's rounds: no echo comes for a message that was not sent.",
+					errWriteFails, errText(err), count(len(samples), "sample", "samples"))
+			}
+		})
+	})
+	t.Run("a Read fails", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// The second connection's third Read fails (in its second
+			// round: each echo comes in two halves).
+			f := &farEnd{faulty: 1, fault: fault{op: "Read", after: 2, err: errReadFails}}
+			f.plan = f.echoInHalves(len(msg), time.Millisecond)
+			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+				return PingPong(t.Context(), f.dial, 3, 4, msg)
+			})
+			if !errors.Is(err, errReadFails) {
+				t.Fatalf("PingPong(3 connections, 4 rounds), where the 3rd Read on one connection failed with %q, "+
+					"returned %s (and %s): want that error, wrapped with %%w if you add words to it. A failed Read "+
+					"ends that connection's rounds: that round trip has no end to time.",
+					errReadFails, errText(err), count(len(samples), "sample", "samples"))
 			}
 		})
 	})
@@ -313,6 +349,17 @@ func TestStreamEchoesEveryByteAndTimesOnlyTheTransfer(t *testing.T) {
 }
 
 func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
+	t.Run("done", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			f := &farEnd{closeWatch: true}
+			f.plan = f.echoStream(0)
+			if _, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(t.Context(), f.dial, 3, 10_000)
+			}); err != nil {
+				t.Fatalf("Stream returned %v; the test's server echoes every byte", err)
+			}
+		})
+	})
 	t.Run("dial fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			f := &farEnd{failAt: 2}
@@ -342,9 +389,49 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
 			})
-			if err == nil {
+			switch {
+			case err == nil:
 				t.Fatalf("Stream returned no error (and Bytes %d), while the test's server closed a connection after "+
 					"echoing 1000 of its 10000 bytes (and reading them all): an echo cut short is an error to return", tp.Bytes)
+			case err == io.EOF:
+				t.Fatalf("Stream returned io.EOF itself (and Bytes %d), where the test's server closed a connection after "+
+					"echoing 1000 of its 10000 bytes: io.EOF is how a Reader says \"the end, as planned\", and a caller "+
+					"that checks for it takes the measurement for complete. io.CopyN returns it when the echo ends "+
+					"early: return an error that says so, such as fmt.Errorf(\"the echo ended after %%d of %%d bytes\", n, size).", tp.Bytes)
+			}
+		})
+	})
+	t.Run("a Write fails", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// The second connection's second Write fails; the server
+			// echoes everything it gets.
+			f := &farEnd{faulty: 1, fault: fault{op: "Write", after: 1, err: errWriteFails}}
+			f.plan = f.echoStream(0)
+			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(t.Context(), f.dial, 3, 100_000)
+			})
+			if !errors.Is(err, errWriteFails) {
+				t.Fatalf("Stream(3 connections, 100000 bytes), where the 2nd Write on one connection failed with %q, "+
+					"returned %s (and Bytes %d): want that error, wrapped with %%w if you add words to it. The bytes "+
+					"that were not sent will never be echoed: the writer's error is the one to return.",
+					errWriteFails, errText(err), tp.Bytes)
+			}
+		})
+	})
+	t.Run("a Read fails", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// The second connection's second Read fails; the server
+			// echoes everything it gets, and gives up on an echo no one
+			// reads for 10s.
+			f := &farEnd{faulty: 1, fault: fault{op: "Read", after: 1, err: errReadFails}}
+			f.plan = f.echoStream(0)
+			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(t.Context(), f.dial, 3, 100_000)
+			})
+			if !errors.Is(err, errReadFails) {
+				t.Fatalf("Stream(3 connections, 100000 bytes), where the 2nd Read on one connection failed with %q, "+
+					"returned %s (and Bytes %d): want that error, wrapped with %%w if you add words to it. io.CopyN "+
+					"returns it; the reader's error is the one to return.", errReadFails, errText(err), tp.Bytes)
 			}
 		})
 	})
@@ -467,6 +554,104 @@ func TestHandleAllocatesNothingPerMessage(t *testing.T) {
 	}
 }
 
+func TestHandleStopsAtTheFirstError(t *testing.T) {
+	noteTest(t) // a panic or exit fails this test by name (kit_exit_test.go)
+	t.Run("a Read fails", func(t *testing.T) {
+		// Two pieces, then the connection is reset: every Read fails.
+		c := newScriptConn(2, 4096)
+		c.readErr = errReset
+		x := goCall("handle", func() (struct{}, error) { return struct{}{}, handle(c) })
+		_, err := x.wait(t, nil, func() string {
+			return fmt.Sprintf("Its connection had brought 8192 bytes in 2 Reads, then failed every Read with %q.", errReset)
+		})
+		switch {
+		case c.echoed != 8192:
+			t.Fatalf("handle echoed %d of the 8192 bytes its connection brought before a Read failed with %q: "+
+				"the echo is every byte read, buf[:n] of each Read", c.echoed, errReset)
+		case !errors.Is(err, errReset):
+			t.Fatalf("handle returned %s, where its 3rd Read failed with %q (it called Read %d times in all): a Read "+
+				"error other than io.EOF means the connection is broken, and the client gets no more echo. Return "+
+				"it, wrapped with %%w if you add words to it, so that Serve logs it.", errText(err), errReset, c.reads)
+		case c.reads > 3:
+			t.Fatalf("handle called Read %d times after a Read failed with %q: a broken connection stays broken; "+
+				"return at the first error.", c.reads-3, errReset)
+		case !c.closed:
+			t.Fatal("handle returned without closing the connection, after a Read failed: close it on every path (defer)")
+		}
+	})
+	t.Run("a Write fails", func(t *testing.T) {
+		// 16 pieces to read; the first Write fails: the client is gone.
+		c := newScriptConn(16, 4096)
+		c.writeErr = errBrokenPipe
+		x := goCall("handle", func() (struct{}, error) { return struct{}{}, handle(c) })
+		_, err := x.wait(t, nil, func() string {
+			return fmt.Sprintf("Its connection had 65536 bytes to bring in 16 Reads, and failed every Write with %q.", errBrokenPipe)
+		})
+		switch {
+		case !errors.Is(err, errBrokenPipe):
+			t.Fatalf("handle returned %s, where its first Write failed with %q (it called Read %d times in all): "+
+				"check what Write returns. A failed Write means the client gets no echo: return the error, "+
+				"wrapped with %%w if you add words to it, so that Serve logs it.", errText(err), errBrokenPipe, c.reads)
+		case c.reads > 1:
+			t.Fatalf("handle called Read %d more times after a Write failed with %q: an echo that cannot be "+
+				"sent is no reason to read more. Return at the first error.", c.reads-1, errBrokenPipe)
+		case !c.closed:
+			t.Fatal("handle returned without closing the connection, after a Write failed: close it on every path (defer)")
+		}
+	})
+}
+
+func TestServeLogsWhatGoesWrong(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
+		l := newFakeListener(t)
+		s := start(t, l)
+		// A client that sends a message and leaves without reading its
+		// echo: handle's Write fails. Then one that is served, and leaves.
+		gone, _ := s.connectPipe(t)
+		if _, err := gone.Write([]byte("ping\n")); err != nil {
+			l.fatalf(t, "write %q: %v; is the connection read (handle, in a goroutine of its own)?", "ping\n", err)
+		}
+		gone.Close()
+		fine, _ := s.connectPipe(t)
+		expectPipeEcho(t, fine, "hello\n")
+		fine.Close()
+		synctest.Wait()
+		switch {
+		case !logs.contains(io.ErrClosedPipe.Error()):
+			l.fatalf(t, "a client left before reading its echo, and handle's Write failed with %q, yet the server "+
+				"logged nothing about it: Serve logs the error handle returns, so that whoever runs the server "+
+				"sees what went wrong (if err != nil { log.Printf(...) }). The log:\n%s", io.ErrClosedPipe, logs)
+		case strings.Count(logs.String(), "\n") > 1:
+			l.fatalf(t, "two clients came: one left before reading its echo, one was served and left; the server "+
+				"logged more than the first one's error. A client served and gone is nothing to log: log only "+
+				"when handle returns an error. The log:\n%s", logs)
+		}
+
+		// Now every Accept fails, as when the process runs out of file
+		// descriptors: under load, it does. (From the next call on: Serve
+		// waits in one now, which a last client ends.)
+		l.failAlways()
+		last, _ := s.connectPipe(t)
+		last.Close()
+		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
+		synctest.Wait()
+		calls := l.acceptTimes()
+		if s.stopped() {
+			l.fatalf(t, "Serve returned (err = %v) while Accept was failing with %q; only a closed listener "+
+				"(errors.Is(err, net.ErrClosed)) ends Serve: for other errors, pause and Accept again", s.err, acceptError)
+		}
+		if n := len(calls); n > 40 {
+			l.fatalf(t, "Accept was called %d times in 10s while it failed with %q: pause before trying again, "+
+				"longer each time (5ms, doubled up to 1s), or a lasting failure spins a CPU core", n, acceptError)
+		}
+		if !strings.Contains(logs.String(), "too many open files") {
+			l.fatalf(t, "Accept failed with %q for 10s, and the server logged nothing about it: log the error "+
+				"before you retry, or no one will know why clients wait. The log:\n%s", acceptError, logs)
+		}
+	})
+}
+
 func TestServeRunsOneGoroutinePerIdleConnection(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
@@ -520,16 +705,30 @@ func start(t *testing.T, l net.Listener) *server {
 
 // ---- the fake server behind a fake Dialer (in a bubble) ----
 
-var errRefused = errors.New("connect: connection refused (the test's dialer)")
+var (
+	errRefused    = errors.New("connect: connection refused (the test's dialer)")
+	errWriteFails = errors.New("write: broken pipe (the test's connection)")
+	errReadFails  = errors.New("read: connection reset by peer (the test's connection)")
+	// What handle's connection returns when the client is gone.
+	errReset      = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	errBrokenPipe = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
+)
 
 // A farEnd is the test's server for the load generator: each dial takes
 // dialTime, then hands out one end of a net.Pipe, and plan serves the
 // other end (in a goroutine; closed when plan returns). The failAt-th
-// dial (from 1) fails with errRefused.
+// dial (from 1) fails with errRefused. The faulty-th connection (from 0)
+// fails as fault says, if fault.op is set.
 type farEnd struct {
 	dialTime time.Duration
 	failAt   int
 	plan     func(i int, c net.Conn)
+	faulty   int
+	fault    fault
+	// closeWatch: note which connections were closed before the load
+	// generator returned (finish closes returned when it has).
+	closeWatch bool
+	returned   chan struct{}
 
 	mu      sync.Mutex
 	dials   int
@@ -540,15 +739,51 @@ type farEnd struct {
 	running sync.WaitGroup
 }
 
-// A loadConn is the load generator's end: it notes Close and counts bytes written.
+// A fault makes a connection's Reads or Writes (op) fail with err, every
+// one after the first after.
+type fault struct {
+	op    string // "Read" or "Write"
+	after int
+	err   error
+}
+
+// A loadConn is the load generator's end: it notes Close, counts bytes
+// written, and fails as its fault says.
 type loadConn struct {
 	net.Conn
-	mu      sync.Mutex
-	closed  bool
-	written int
+	fault    fault
+	returned chan struct{} // if the farEnd watches Close
+	mu       sync.Mutex
+	calls    int // of fault.op
+	closed   bool
+	early    bool // closed before the load generator returned
+	written  int
+}
+
+// failing counts a call of op and returns the error it fails with, if any.
+func (c *loadConn) failing(op string) error {
+	if c.fault.op != op {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.calls++; c.calls > c.fault.after {
+		return c.fault.err
+	}
+	return nil
+}
+
+func (c *loadConn) Read(p []byte) (int, error) {
+	if err := c.failing("Read"); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
 }
 
 func (c *loadConn) Write(p []byte) (int, error) {
+	if err := c.failing("Write"); err != nil {
+		return 0, err
+	}
 	n, err := c.Conn.Write(p)
 	c.mu.Lock()
 	c.written += n
@@ -557,8 +792,20 @@ func (c *loadConn) Write(p []byte) (int, error) {
 }
 
 func (c *loadConn) Close() error {
+	early := false
+	if c.returned != nil {
+		// Let every goroutine that can run, run: the caller, if it is
+		// returning, returns first. The fake clock moves only once every
+		// goroutine waits, so a Close made before returning still is one.
+		select {
+		case <-c.returned:
+		case <-time.After(time.Nanosecond):
+			early = true
+		}
+	}
 	c.mu.Lock()
 	c.closed = true
+	c.early = c.early || early
 	c.mu.Unlock()
 	return c.Conn.Close()
 }
@@ -573,7 +820,13 @@ func (f *farEnd) dial(context.Context) (net.Conn, error) {
 	}
 	mine, theirs := net.Pipe()
 	c := &loadConn{Conn: theirs}
+	if f.closeWatch {
+		c.returned = f.returned
+	}
 	i := len(f.conns)
+	if i == f.faulty {
+		c.fault = f.fault
+	}
 	f.conns, f.ends = append(f.conns, c), append(f.ends, mine)
 	f.running.Go(func() {
 		defer mine.Close()
@@ -595,6 +848,21 @@ func (f *farEnd) open() (n int) {
 	for _, c := range f.conns {
 		c.mu.Lock()
 		if !c.closed {
+			n++
+		}
+		c.mu.Unlock()
+	}
+	return n
+}
+
+// closedLate counts the connections closed only after the load generator
+// had returned (when the farEnd watches Close).
+func (f *farEnd) closedLate() (n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.conns {
+		c.mu.Lock()
+		if c.returned != nil && c.closed && !c.early {
 			n++
 		}
 		c.mu.Unlock()
@@ -645,6 +913,9 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 	var got T
 	var err error
 	done := make(chan struct{})
+	f.mu.Lock()
+	f.returned = done
+	f.mu.Unlock()
 	go func() {
 		defer close(done)
 		got, err = call()
@@ -654,9 +925,13 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 	case <-time.After(time.Minute):
 		stuck := startedSince(before)
 		f.hangUp()
-		t.Fatalf("%s had not returned after a minute on the test's fake clock (the test's server had stopped "+
-			"answering or ctx had ended long before): it must stop when a connection fails or ctx ends, closing "+
-			"its connections so that every Read and Write returns. Where its goroutines were:\n\n%s", name, where(stuck))
+		why := "the test's server had stopped answering or ctx had ended long before"
+		if f.fault.op != "" {
+			why = fmt.Sprintf("a %s on one connection had failed with %q long before", f.fault.op, f.fault.err)
+		}
+		t.Fatalf("%s had not returned after a minute on the test's fake clock (%s): it must stop when a connection "+
+			"fails or ctx ends, closing its connections so that every Read and Write returns. Where its goroutines "+
+			"were:\n\n%s", name, why, where(stuck))
 	}
 	synctest.Wait()
 	if open := f.open(); open > 0 {
@@ -664,6 +939,13 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 		t.Fatalf("%s returned %s, leaving %d of the %s it opened open: close every one, on every path "+
 			"(defer), errors included. A load generator that leaks sockets runs out of them.",
 			name, errText(err), open, count(len(f.conns), "connection", "connections"))
+	}
+	if late := f.closedLate(); late > 0 {
+		f.hangUp()
+		t.Fatalf("%s returned %s, and only then were %d of the %s it opened closed, by a goroutine it did not "+
+			"wait for (context.AfterFunc's, once the group's ctx had ended?): close every one before returning "+
+			"(defer), or a caller that measures again at once finds them still open.",
+			name, errText(err), late, count(len(f.conns), "connection", "connections"))
 	}
 	f.hangUp()
 	synctest.Wait()
@@ -749,19 +1031,23 @@ func (f *farEnd) echoStream(perByte time.Duration) func(int, net.Conn) {
 // ---- a connection for handle alone ----
 
 // A scriptConn gives handle a script: each Read gets the next piece (a
-// Read with a small buffer, part of it), then io.EOF. Writes are checked
-// against the script and counted. Neither allocates, so that
-// testing.AllocsPerRun counts handle's allocations alone.
+// Read with a small buffer, part of it), then io.EOF, or readErr if set.
+// Writes are checked against the script and counted; they fail with
+// writeErr if set. Neither allocates, so that testing.AllocsPerRun counts
+// handle's allocations alone.
 type scriptConn struct {
-	script [][]byte // the pieces, as written
-	pieces [][]byte // what is left of them to read
-	want   []byte   // every piece, in order: the echo
-	next   int
-	reads  int
-	writes int
-	echoed int
-	wrong  int // where the echo first differs from want, or -1
-	closed bool
+	script   [][]byte // the pieces, as written
+	pieces   [][]byte // what is left of them to read
+	want     []byte   // every piece, in order: the echo
+	readErr  error
+	writeErr error
+	next     int
+	reads    int
+	failed   int // Reads that returned readErr
+	writes   int
+	echoed   int
+	wrong    int // where the echo first differs from want, or -1
+	closed   bool
 }
 
 func newScriptConn(pieces, size int) *scriptConn {
@@ -777,12 +1063,18 @@ func newScriptConn(pieces, size int) *scriptConn {
 // rewind starts the script again.
 func (c *scriptConn) rewind() {
 	copy(c.pieces, c.script)
-	c.next, c.reads, c.writes, c.echoed, c.wrong, c.closed = 0, 0, 0, 0, -1, false
+	c.next, c.reads, c.failed, c.writes, c.echoed, c.wrong, c.closed = 0, 0, 0, 0, 0, -1, false
 }
 
 func (c *scriptConn) Read(p []byte) (int, error) {
 	c.reads++
 	if c.next == len(c.pieces) {
+		// A broken connection stays broken; after 100 failed Reads,
+		// io.EOF ends a handle that would read on forever.
+		if c.readErr != nil && c.failed < 100 {
+			c.failed++
+			return 0, c.readErr
+		}
 		return 0, io.EOF
 	}
 	n := copy(p, c.pieces[c.next])
@@ -794,6 +1086,9 @@ func (c *scriptConn) Read(p []byte) (int, error) {
 
 func (c *scriptConn) Write(p []byte) (int, error) {
 	c.writes++
+	if c.writeErr != nil {
+		return 0, c.writeErr
+	}
 	if c.wrong < 0 {
 		if end := c.echoed + len(p); end > len(c.want) || !bytes.Equal(p, c.want[c.echoed:end]) {
 			c.wrong = c.echoed
