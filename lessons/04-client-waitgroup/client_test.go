@@ -9,18 +9,14 @@ package echo
 import (
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
-	"maps"
 	"net"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
+	"testing/synctest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -39,29 +35,27 @@ func TestExchangeWaitsForBothGoroutines(t *testing.T) {
 	checkReplies(t, x, lines, got, err)
 }
 
-// TestExchangeWaitsForItsWriter: the replies are all in while the writer
-// is still half-closing (this connection holds CloseWrite until Exchange
-// waits, its reader done). Exchange must wait for its writer too.
+// TestExchangeWaitsForItsWriter: every reply is in while the writer is
+// still half-closing: the test holds it in CloseWrite. In a synctest
+// bubble, once every goroutine is blocked, "Exchange has not returned"
+// is a fact: Exchange must wait for its writer too.
 func TestExchangeWaitsForItsWriter(t *testing.T) {
-	checkNoLeaks(t)
-	p := startPipePeer(t, (*peerConn).echo, true)
-	conn := &heldCloseWrite{Conn: p.dial(t).conn, in: make(chan struct{}), out: make(chan struct{})}
-	defer conn.release()
-	lines := []string{"hold", "the", "half-close"}
-	x := goCall("Exchange", func() ([]string, error) { return Exchange(conn, lines) })
-	waitUntil(func() bool { // a stall here proves nothing: the writer is let go below, and the call waited for
-		gs := startedSince(x.before)
-		waiting := len(gs) <= 2 && !slices.ContainsFunc(slices.Collect(maps.Values(gs)), goroutine.busy)
-		return x.returned() || conn.entered() && waiting
+	inBubble(t, func(t *testing.T) {
+		p := startPipePeer(t, (*peerConn).echo, true)
+		conn := p.dial(t)
+		release := conn.holdCloseWrite(t)
+		lines := []string{"hold", "the", "half-close"}
+		x := exchange(conn, lines)
+		synctest.Wait() // everything that can happen while the writer is held has happened
+		if x.returned() && conn.did("CloseWrite") {
+			t.Fatalf("Exchange returned, with %s and %s, while its writer was still in CloseWrite (the test held it "+
+				"there): it did not wait for its writer. Count both goroutines (wg.Add(2)), and have each one call Done "+
+				"as it ends (defer wg.Done())", count(len(x.got), "reply", "replies"), errText(x.err))
+		}
+		release()
+		got, err := x.wait(t, p, echoing(p))
+		checkReplies(t, x, lines, got, err)
 	})
-	if x.returned() && conn.entered() {
-		t.Fatalf("Exchange returned, with %s and the error %v, while its writer was still in CloseWrite (this connection "+
-			"holds it until Exchange waits and its reader is done): it did not wait for its writer. Count both goroutines "+
-			"(wg.Add(2)), and have each one call Done as it ends (defer wg.Done())", count(len(x.got), "reply", "replies"), x.err)
-	}
-	conn.release()
-	got, err := x.wait(t, p, echoing(p))
-	checkReplies(t, x, lines, got, err)
 }
 
 // TestExchangeReturnsEachReply: against an echo server, every line goes
@@ -199,7 +193,7 @@ func TestExchangeAllWaitsForEveryClient(t *testing.T) {
 	// results at any moment, and reading it now would be a data race.
 	if n := len(p.accepted()); err == nil && n < len(sessions) {
 		t.Fatalf("ExchangeAll returned, with no error, when only %d of its %d clients had even connected%s",
-			n, len(sessions), returnedEarly(x, "ExchangeAll"))
+			n, len(sessions), x.returnedEarly())
 	}
 	checkEveryEcho(t, sessions, results, err)
 }
@@ -315,89 +309,6 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// returnedEarly says, for a call that returned too soon with no error,
-// which goroutines it started were still running, and what name's code in
-// client.go does with its WaitGroup.
-func returnedEarly[T any](x *call[T], name string) string {
-	msg := "."
-	if n := len(startedSince(x.before)); n > 0 {
-		msg = fmt.Sprintf(", while %s it started %s still running.", count(n, "goroutine", "goroutines"),
-			map[bool]string{true: "was", false: "were"}[n == 1])
-	}
-	switch waits, addAt := waitGroupUse(name); {
-	case !waits:
-		return msg + fmt.Sprintf(" %s (client.go) calls no Wait: nothing makes it wait for the goroutines it starts. "+
-			"Call wg.Wait() once they are all started, before reading what they wrote", name)
-	case addAt > 0:
-		return msg + fmt.Sprintf(" wg.Add is called inside the goroutine (client.go:%d): when it runs, Wait may have seen "+
-			"a count of 0 and returned already%s. Call Add before the go "+
-			"statement, or let wg.Go do it; go vet ./... reports such an Add. Such an Add races with Wait: on runs where "+
-			"the goroutine happens to come first, the race detector (-race) still reports it, as a DATA RACE", addAt,
-			map[bool]string{true: " (on one CPU, as in this test, it always has)"}[runtime.GOMAXPROCS(0) == 1])
-	}
-	return msg + fmt.Sprintf(" %s calls Wait, yet it returned before its goroutines were done: does the count include "+
-		"every goroutine before Wait runs, and does each one call Done only as it ends?", name)
-}
-
-// waitGroupUse reads fn in client.go: whether it calls a Wait method,
-// and the line of an Add called inside a goroutine it starts (0: none).
-func waitGroupUse(fn string) (waits bool, addAt int) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "client.go", nil, 0)
-	if err != nil {
-		return true, 0 // claim nothing
-	}
-	method := func(n ast.Node) string { // "Wait" for wg.Wait()
-		if c, ok := n.(*ast.CallExpr); ok {
-			if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
-				return sel.Sel.Name
-			}
-		}
-		return ""
-	}
-	for _, d := range f.Decls {
-		if d, ok := d.(*ast.FuncDecl); ok && d.Name.Name == fn {
-			ast.Inspect(d, func(n ast.Node) bool {
-				waits = waits || method(n) == "Wait"
-				if g, ok := n.(*ast.GoStmt); ok {
-					ast.Inspect(g.Call.Fun, func(n ast.Node) bool {
-						if method(n) == "Add" && addAt == 0 {
-							addAt = fset.Position(n.Pos()).Line
-						}
-						return true
-					})
-				}
-				return true
-			})
-		}
-	}
-	return waits, addAt
-}
-
-// heldCloseWrite holds the writer in CloseWrite until release.
-type heldCloseWrite struct {
-	net.Conn
-	in, out         chan struct{} // closed: CloseWrite was called; it may go on
-	inOnce, outOnce sync.Once
-}
-
-func (c *heldCloseWrite) CloseWrite() error {
-	c.inOnce.Do(func() { close(c.in) })
-	<-c.out
-	return c.Conn.(interface{ CloseWrite() error }).CloseWrite()
-}
-
-func (c *heldCloseWrite) entered() bool {
-	select {
-	case <-c.in:
-		return true
-	default:
-		return false
-	}
-}
-
-func (c *heldCloseWrite) release() { c.outOnce.Do(func() { close(c.out) }) }
-
 // bothFail is a connection whose Read and Write both fail, each on its
 // own, once both were called: neither failure follows from the other, and
 // neither is ordered before the other.
@@ -427,11 +338,6 @@ func (c *bothFail) Close() error {
 	return c.Conn.Close()
 }
 
-var (
-	errReset      = &net.OpError{Op: "read", Net: "pipe", Err: syscall.ECONNRESET}
-	errBrokenPipe = &net.OpError{Op: "write", Net: "pipe", Err: syscall.EPIPE}
-)
-
 // exchange runs Exchange(conn, lines) in a goroutine of its own, and
 // exchangeAll ExchangeAll(addr, sessions); wait for them with x.wait
 // (kit_net_test.go).
@@ -454,7 +360,7 @@ func checkError(t *testing.T, x *call[[]string], err, want error, what string) {
 	t.Helper()
 	switch {
 	case err == nil && len(startedSince(x.before)) > 0:
-		t.Fatalf("%s, and Exchange returned no error%s", what, returnedEarly(x, "Exchange"))
+		t.Fatalf("%s, and Exchange returned no error%s", what, x.returnedEarly())
 	case err == nil:
 		t.Fatalf("%s, and Exchange returned no error; return the first error either goroutine met", what)
 	case !errors.Is(err, want):
@@ -473,7 +379,7 @@ func checkReplies(t *testing.T, x *call[[]string], lines, got []string, err erro
 		t.Fatalf("Exchange: %v; want no error, against a server that echoes every line", err)
 	}
 	if len(got) < len(lines) {
-		t.Fatalf("Exchange returned %s for %d lines, and no error%s", count(len(got), "reply", "replies"), len(lines), returnedEarly(x, "Exchange"))
+		t.Fatalf("Exchange returned %s for %d lines, and no error%s", count(len(got), "reply", "replies"), len(lines), x.returnedEarly())
 	}
 	if d := diffLines(lines, got); d != "" {
 		t.Fatalf("Exchange returned %s", d)
