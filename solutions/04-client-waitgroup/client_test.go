@@ -9,12 +9,13 @@ package echo
 import (
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"net"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -309,35 +310,6 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// bothFail is a connection whose Read and Write both fail, each on its
-// own, once both were called: neither failure follows from the other, and
-// neither is ordered before the other.
-type bothFail struct {
-	net.Conn // a pipe, for the methods the test leaves alone
-	mu       sync.Mutex
-	calls    int
-	both     chan struct{} // closed once Read and Write were both called, or Close
-	once     sync.Once
-}
-
-func (c *bothFail) meet() {
-	c.mu.Lock()
-	c.calls++
-	n := c.calls
-	c.mu.Unlock()
-	if n == 2 {
-		c.once.Do(func() { close(c.both) })
-	}
-	<-c.both
-}
-
-func (c *bothFail) Read([]byte) (int, error)  { c.meet(); return 0, errReset }
-func (c *bothFail) Write([]byte) (int, error) { c.meet(); return 0, errBrokenPipe }
-func (c *bothFail) Close() error {
-	c.once.Do(func() { close(c.both) })
-	return c.Conn.Close()
-}
-
 // exchange runs Exchange(conn, lines) in a goroutine of its own, and
 // exchangeAll ExchangeAll(addr, sessions); wait for them with x.wait
 // (kit_net_test.go).
@@ -353,6 +325,27 @@ func exchangeAll(addr string, sessions [][]string) *call[[][]string] {
 func echoing(p *peer) func() string {
 	return func() string { return "The test's server echoes each line as it comes (" + p.status() + ")." }
 }
+
+// bothFail is a connection whose Read and Write both fail, each on its
+// own, once both were called (or it was closed): neither failure follows
+// from the other, and neither comes first.
+type bothFail struct {
+	net.Conn // a pipe, for the methods the test leaves alone
+	calls    atomic.Int32
+	both     chan struct{} // closed once Read and Write were both called, or Close
+	once     sync.Once
+}
+
+func (c *bothFail) meet() {
+	if c.calls.Add(1) == 2 {
+		c.once.Do(func() { close(c.both) })
+	}
+	<-c.both
+}
+
+func (c *bothFail) Read([]byte) (int, error)  { c.meet(); return 0, errReset }
+func (c *bothFail) Write([]byte) (int, error) { c.meet(); return 0, errBrokenPipe }
+func (c *bothFail) Close() error              { c.once.Do(func() { close(c.both) }); return c.Conn.Close() }
 
 // checkError fails the test unless Exchange (x) returned want, wrapped
 // with some context.
@@ -399,69 +392,41 @@ func sessionsFor(n int) [][]string {
 }
 
 // checkResults fails the test unless ExchangeAll returned no error and
-// each session's echo in that session's slot.
-// checkEveryEcho is checkResults for a test where the clients may end in
-// any order: results in another order pass here, and fail in
-// TestExchangeAllKeepsResultsInOrder, which fixes the order, so that the
-// same mistake always fails the same test.
-func checkEveryEcho(t *testing.T, sessions, results [][]string, err error) {
-	t.Helper()
-	sorted := func(s [][]string) [][]string {
-		return slices.SortedFunc(slices.Values(s), func(a, b []string) int { return slices.Compare(a, b) })
-	}
-	if err == nil && len(results) == len(sessions) && slices.EqualFunc(sorted(results), sorted(sessions), slices.Equal) {
-		return
-	}
-	checkResults(t, sessions, results, err)
-}
-
+// each session's echo in its slot. checkEveryEcho takes them in any order:
+// a wrong order fails TestExchangeAllKeepsResultsInOrder, and no other.
 func checkResults(t *testing.T, sessions, results [][]string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("ExchangeAll with %d sessions: %v", len(sessions), err)
 	}
-	if len(results) != len(sessions) {
-		t.Fatalf("ExchangeAll returned %d results for %d sessions; results[i] is the echo of sessions[i]: "+
-			"make the slice, len(sessions), before you start the goroutines, and let goroutine i fill in results[i]",
-			len(results), len(sessions))
+	if d := resultsMismatch(sessions, results); d != "" {
+		t.Fatalf("ExchangeAll returned no error, and %s", d)
 	}
-	for i, want := range sessions {
-		if slices.Equal(results[i], want) {
-			continue
-		}
-		if j := slices.IndexFunc(sessions, func(s []string) bool { return slices.Equal(results[i], s) }); j >= 0 {
-			t.Fatalf("results[%d] holds the echo of sessions[%d]: the results are out of order. "+
-				"Clients finish in any order; give each goroutine its own slot to write, results[i], "+
-				"instead of appending as they finish", i, j)
-		}
-		if results[i] == nil {
-			t.Fatalf("ExchangeAll returned with results[%d] = nil and no error: client %d's replies were not in results "+
-				"when it returned. Does it Wait for every goroutine, and does goroutine i write results[i]?", i, i)
-		}
-		t.Fatalf("results[%d] is not the echo of sessions[%d] (-sent +returned):\n%s", i, i, cmp.Diff(want, results[i]))
+}
+
+func checkEveryEcho(t *testing.T, sessions, results [][]string, err error) {
+	t.Helper()
+	sorted := func(s [][]string) [][]string { return slices.SortedFunc(slices.Values(s), slices.Compare) }
+	if err != nil || len(results) != len(sessions) || !slices.EqualFunc(sorted(results), sorted(sessions), slices.Equal) {
+		checkResults(t, sessions, results, err)
 	}
 }
 
 // resetOrEcho resets a connection whose first line asks for it, and
 // echoes the others.
 func resetOrEcho(c *peerConn) {
-	first, err := c.readLine()
-	if err != nil {
-		return
-	}
-	if strings.Contains(first, "please reset") {
+	if sent, err := c.readAll(); err == nil && strings.Contains(string(sent), "please reset") {
 		c.reset()
-		return
-	}
-	if _, err := io.WriteString(c, first); err == nil {
-		c.echo()
+	} else if err == nil {
+		c.Write(sent)
 	}
 }
 
 // gate is a server that proves its clients run at the same time: it holds
 // every echo until all the sessions have arrived whole (the test sets the
-// barrier: p.releaseWhen), then echoes them all at once, or, reverse, one
-// by one, the last session first.
+// barrier: p.releaseWhen), then echoes them all at once, or, reverse, the
+// last session first, each once the next one is echoed and the goroutines
+// (function literals of ExchangeAll) that ran the later ones have ended.
 func gate(sessions [][]string, reverse bool) func(*peerConn) {
 	index := map[string]int{} // a session as sent, "\n" and all → its index
 	echoed := make([]chan struct{}, len(sessions))
@@ -476,20 +441,18 @@ func gate(sessions [][]string, reverse bool) func(*peerConn) {
 			return // not a session the test sent, or the test hung up: no echo
 		}
 		if reverse && i+1 < len(sessions) {
-			select { // session i goes once session i+1 is echoed
+			select {
 			case <-echoed[i+1]:
 			case <-c.ended():
 				return
 			}
-			// and once the goroutines that ran the later sessions have
-			// ended: the clients finish in reverse order, not only
-			// their echoes.
 			waitUntil(func() bool {
 				select {
 				case <-c.ended():
 					return true
 				default:
-					return workers() <= i+1
+					gs := slices.Collect(maps.Values(ourGoroutines()))
+					return len(slices.DeleteFunc(gs, func(g goroutine) bool { return !strings.Contains(g.frames, ".ExchangeAll.func") })) <= i+1
 				}
 			})
 		}
@@ -497,19 +460,6 @@ func gate(sessions [][]string, reverse bool) func(*peerConn) {
 		c.closeWrite() // the echo is complete
 		close(echoed[i])
 	}
-}
-
-// workers counts the goroutines that run a function literal of
-// ExchangeAll: one per session still running in most solutions (in others,
-// none, and the gate does not wait for them).
-func workers() int {
-	n := 0
-	for _, g := range ourGoroutines() {
-		if strings.Contains(g.frames, ".ExchangeAll.func") {
-			n++
-		}
-	}
-	return n
 }
 
 // gated says what a gate saw, for an ExchangeAll that did not return.
