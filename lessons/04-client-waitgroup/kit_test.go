@@ -22,6 +22,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -185,6 +186,31 @@ func wireSize(lines []string) int {
 		n += len(l) + 1
 	}
 	return n
+}
+
+// resultsMismatch says, in a clause to follow "and", how the results of
+// many clients differ from what they should be, results[i] the echo of
+// sessions[i], or "" if they do not: a count that is off, an echo in another session's slot, a slot left
+// nil, or where one echo differs. Each comes with the causes that fit it.
+func resultsMismatch(sessions, results [][]string) string {
+	if len(results) != len(sessions) {
+		return fmt.Sprintf("there are %d results for %d sessions; results[i] is the echo of sessions[i]: make the slice, "+
+			"len(sessions), before you start the goroutines, and let goroutine i fill in results[i]", len(results), len(sessions))
+	}
+	for i, want := range sessions {
+		switch j := slices.IndexFunc(sessions, func(s []string) bool { return slices.Equal(results[i], s) }); {
+		case slices.Equal(results[i], want):
+		case j >= 0:
+			return fmt.Sprintf("results[%d] holds the echo of sessions[%d]: the results are out of order. Clients finish "+
+				"in any order; give each goroutine its own slot to write, results[i], instead of appending as they finish", i, j)
+		case results[i] == nil:
+			return fmt.Sprintf("results[%d] is nil: client %d's replies were not in results. Does it wait for every "+
+				"goroutine before it returns, and does goroutine i write results[i]?", i, i)
+		default:
+			return fmt.Sprintf("results[%d] is not the echo of sessions[%d]: %s", i, i, diffLines(want, results[i]))
+		}
+	}
+	return ""
 }
 
 // errText is "no error", or "the error" and err, quoted.

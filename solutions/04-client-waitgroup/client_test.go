@@ -9,18 +9,15 @@ package echo
 import (
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"io"
 	"maps"
 	"net"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -39,29 +36,27 @@ func TestExchangeWaitsForBothGoroutines(t *testing.T) {
 	checkReplies(t, x, lines, got, err)
 }
 
-// TestExchangeWaitsForItsWriter: the replies are all in while the writer
-// is still half-closing (this connection holds CloseWrite until Exchange
-// waits, its reader done). Exchange must wait for its writer too.
+// TestExchangeWaitsForItsWriter: every reply is in while the writer is
+// still half-closing: the test holds it in CloseWrite. In a synctest
+// bubble, once every goroutine is blocked, "Exchange has not returned"
+// is a fact: Exchange must wait for its writer too.
 func TestExchangeWaitsForItsWriter(t *testing.T) {
-	checkNoLeaks(t)
-	p := startPipePeer(t, (*peerConn).echo, true)
-	conn := &heldCloseWrite{Conn: p.dial(t).conn, in: make(chan struct{}), out: make(chan struct{})}
-	defer conn.release()
-	lines := []string{"hold", "the", "half-close"}
-	x := goCall("Exchange", func() ([]string, error) { return Exchange(conn, lines) })
-	waitUntil(func() bool { // a stall here proves nothing: the writer is let go below, and the call waited for
-		gs := startedSince(x.before)
-		waiting := len(gs) <= 2 && !slices.ContainsFunc(slices.Collect(maps.Values(gs)), goroutine.busy)
-		return x.returned() || conn.entered() && waiting
+	inBubble(t, func(t *testing.T) {
+		p := startPipePeer(t, (*peerConn).echo, true)
+		conn := p.dial(t)
+		release := conn.holdCloseWrite(t)
+		lines := []string{"hold", "the", "half-close"}
+		x := exchange(conn, lines)
+		synctest.Wait() // everything that can happen while the writer is held has happened
+		if x.returned() && conn.did("CloseWrite") {
+			t.Fatalf("Exchange returned, with %s and %s, while its writer was still in CloseWrite (the test held it "+
+				"there): it did not wait for its writer. Count both goroutines (wg.Add(2)), and have each one call Done "+
+				"as it ends (defer wg.Done())", count(len(x.got), "reply", "replies"), errText(x.err))
+		}
+		release()
+		got, err := x.wait(t, p, echoing(p))
+		checkReplies(t, x, lines, got, err)
 	})
-	if x.returned() && conn.entered() {
-		t.Fatalf("Exchange returned, with %s and the error %v, while its writer was still in CloseWrite (this connection "+
-			"holds it until Exchange waits and its reader is done): it did not wait for its writer. Count both goroutines "+
-			"(wg.Add(2)), and have each one call Done as it ends (defer wg.Done())", count(len(x.got), "reply", "replies"), x.err)
-	}
-	conn.release()
-	got, err := x.wait(t, p, echoing(p))
-	checkReplies(t, x, lines, got, err)
 }
 
 // TestExchangeReturnsEachReply: against an echo server, every line goes
@@ -199,7 +194,7 @@ func TestExchangeAllWaitsForEveryClient(t *testing.T) {
 	// results at any moment, and reading it now would be a data race.
 	if n := len(p.accepted()); err == nil && n < len(sessions) {
 		t.Fatalf("ExchangeAll returned, with no error, when only %d of its %d clients had even connected%s",
-			n, len(sessions), returnedEarly(x, "ExchangeAll"))
+			n, len(sessions), x.returnedEarly())
 	}
 	checkEveryEcho(t, sessions, results, err)
 }
@@ -315,123 +310,6 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// returnedEarly says, for a call that returned too soon with no error,
-// which goroutines it started were still running, and what name's code in
-// client.go does with its WaitGroup.
-func returnedEarly[T any](x *call[T], name string) string {
-	msg := "."
-	if n := len(startedSince(x.before)); n > 0 {
-		msg = fmt.Sprintf(", while %s it started %s still running.", count(n, "goroutine", "goroutines"),
-			map[bool]string{true: "was", false: "were"}[n == 1])
-	}
-	switch waits, addAt := waitGroupUse(name); {
-	case !waits:
-		return msg + fmt.Sprintf(" %s (client.go) calls no Wait: nothing makes it wait for the goroutines it starts. "+
-			"Call wg.Wait() once they are all started, before reading what they wrote", name)
-	case addAt > 0:
-		return msg + fmt.Sprintf(" wg.Add is called inside the goroutine (client.go:%d): when it runs, Wait may have seen "+
-			"a count of 0 and returned already%s. Call Add before the go "+
-			"statement, or let wg.Go do it; go vet ./... reports such an Add. Such an Add races with Wait: on runs where "+
-			"the goroutine happens to come first, the race detector (-race) still reports it, as a DATA RACE", addAt,
-			map[bool]string{true: " (on one CPU, as in this test, it always has)"}[runtime.GOMAXPROCS(0) == 1])
-	}
-	return msg + fmt.Sprintf(" %s calls Wait, yet it returned before its goroutines were done: does the count include "+
-		"every goroutine before Wait runs, and does each one call Done only as it ends?", name)
-}
-
-// waitGroupUse reads fn in client.go: whether it calls a Wait method,
-// and the line of an Add called inside a goroutine it starts (0: none).
-func waitGroupUse(fn string) (waits bool, addAt int) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "client.go", nil, 0)
-	if err != nil {
-		return true, 0 // claim nothing
-	}
-	method := func(n ast.Node) string { // "Wait" for wg.Wait()
-		if c, ok := n.(*ast.CallExpr); ok {
-			if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
-				return sel.Sel.Name
-			}
-		}
-		return ""
-	}
-	for _, d := range f.Decls {
-		if d, ok := d.(*ast.FuncDecl); ok && d.Name.Name == fn {
-			ast.Inspect(d, func(n ast.Node) bool {
-				waits = waits || method(n) == "Wait"
-				if g, ok := n.(*ast.GoStmt); ok {
-					ast.Inspect(g.Call.Fun, func(n ast.Node) bool {
-						if method(n) == "Add" && addAt == 0 {
-							addAt = fset.Position(n.Pos()).Line
-						}
-						return true
-					})
-				}
-				return true
-			})
-		}
-	}
-	return waits, addAt
-}
-
-// heldCloseWrite holds the writer in CloseWrite until release.
-type heldCloseWrite struct {
-	net.Conn
-	in, out         chan struct{} // closed: CloseWrite was called; it may go on
-	inOnce, outOnce sync.Once
-}
-
-func (c *heldCloseWrite) CloseWrite() error {
-	c.inOnce.Do(func() { close(c.in) })
-	<-c.out
-	return c.Conn.(interface{ CloseWrite() error }).CloseWrite()
-}
-
-func (c *heldCloseWrite) entered() bool {
-	select {
-	case <-c.in:
-		return true
-	default:
-		return false
-	}
-}
-
-func (c *heldCloseWrite) release() { c.outOnce.Do(func() { close(c.out) }) }
-
-// bothFail is a connection whose Read and Write both fail, each on its
-// own, once both were called: neither failure follows from the other, and
-// neither is ordered before the other.
-type bothFail struct {
-	net.Conn // a pipe, for the methods the test leaves alone
-	mu       sync.Mutex
-	calls    int
-	both     chan struct{} // closed once Read and Write were both called, or Close
-	once     sync.Once
-}
-
-func (c *bothFail) meet() {
-	c.mu.Lock()
-	c.calls++
-	n := c.calls
-	c.mu.Unlock()
-	if n == 2 {
-		c.once.Do(func() { close(c.both) })
-	}
-	<-c.both
-}
-
-func (c *bothFail) Read([]byte) (int, error)  { c.meet(); return 0, errReset }
-func (c *bothFail) Write([]byte) (int, error) { c.meet(); return 0, errBrokenPipe }
-func (c *bothFail) Close() error {
-	c.once.Do(func() { close(c.both) })
-	return c.Conn.Close()
-}
-
-var (
-	errReset      = &net.OpError{Op: "read", Net: "pipe", Err: syscall.ECONNRESET}
-	errBrokenPipe = &net.OpError{Op: "write", Net: "pipe", Err: syscall.EPIPE}
-)
-
 // exchange runs Exchange(conn, lines) in a goroutine of its own, and
 // exchangeAll ExchangeAll(addr, sessions); wait for them with x.wait
 // (kit_net_test.go).
@@ -448,13 +326,34 @@ func echoing(p *peer) func() string {
 	return func() string { return "The test's server echoes each line as it comes (" + p.status() + ")." }
 }
 
+// bothFail is a connection whose Read and Write both fail, each on its
+// own, once both were called (or it was closed): neither failure follows
+// from the other, and neither comes first.
+type bothFail struct {
+	net.Conn // a pipe, for the methods the test leaves alone
+	calls    atomic.Int32
+	both     chan struct{} // closed once Read and Write were both called, or Close
+	once     sync.Once
+}
+
+func (c *bothFail) meet() {
+	if c.calls.Add(1) == 2 {
+		c.once.Do(func() { close(c.both) })
+	}
+	<-c.both
+}
+
+func (c *bothFail) Read([]byte) (int, error)  { c.meet(); return 0, errReset }
+func (c *bothFail) Write([]byte) (int, error) { c.meet(); return 0, errBrokenPipe }
+func (c *bothFail) Close() error              { c.once.Do(func() { close(c.both) }); return c.Conn.Close() }
+
 // checkError fails the test unless Exchange (x) returned want, wrapped
 // with some context.
 func checkError(t *testing.T, x *call[[]string], err, want error, what string) {
 	t.Helper()
 	switch {
 	case err == nil && len(startedSince(x.before)) > 0:
-		t.Fatalf("%s, and Exchange returned no error%s", what, returnedEarly(x, "Exchange"))
+		t.Fatalf("%s, and Exchange returned no error%s", what, x.returnedEarly())
 	case err == nil:
 		t.Fatalf("%s, and Exchange returned no error; return the first error either goroutine met", what)
 	case !errors.Is(err, want):
@@ -473,7 +372,7 @@ func checkReplies(t *testing.T, x *call[[]string], lines, got []string, err erro
 		t.Fatalf("Exchange: %v; want no error, against a server that echoes every line", err)
 	}
 	if len(got) < len(lines) {
-		t.Fatalf("Exchange returned %s for %d lines, and no error%s", count(len(got), "reply", "replies"), len(lines), returnedEarly(x, "Exchange"))
+		t.Fatalf("Exchange returned %s for %d lines, and no error%s", count(len(got), "reply", "replies"), len(lines), x.returnedEarly())
 	}
 	if d := diffLines(lines, got); d != "" {
 		t.Fatalf("Exchange returned %s", d)
@@ -493,69 +392,41 @@ func sessionsFor(n int) [][]string {
 }
 
 // checkResults fails the test unless ExchangeAll returned no error and
-// each session's echo in that session's slot.
-// checkEveryEcho is checkResults for a test where the clients may end in
-// any order: results in another order pass here, and fail in
-// TestExchangeAllKeepsResultsInOrder, which fixes the order, so that the
-// same mistake always fails the same test.
-func checkEveryEcho(t *testing.T, sessions, results [][]string, err error) {
-	t.Helper()
-	sorted := func(s [][]string) [][]string {
-		return slices.SortedFunc(slices.Values(s), func(a, b []string) int { return slices.Compare(a, b) })
-	}
-	if err == nil && len(results) == len(sessions) && slices.EqualFunc(sorted(results), sorted(sessions), slices.Equal) {
-		return
-	}
-	checkResults(t, sessions, results, err)
-}
-
+// each session's echo in its slot. checkEveryEcho takes them in any order:
+// a wrong order fails TestExchangeAllKeepsResultsInOrder, and no other.
 func checkResults(t *testing.T, sessions, results [][]string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("ExchangeAll with %d sessions: %v", len(sessions), err)
 	}
-	if len(results) != len(sessions) {
-		t.Fatalf("ExchangeAll returned %d results for %d sessions; results[i] is the echo of sessions[i]: "+
-			"make the slice, len(sessions), before you start the goroutines, and let goroutine i fill in results[i]",
-			len(results), len(sessions))
+	if d := resultsMismatch(sessions, results); d != "" {
+		t.Fatalf("ExchangeAll returned no error, and %s", d)
 	}
-	for i, want := range sessions {
-		if slices.Equal(results[i], want) {
-			continue
-		}
-		if j := slices.IndexFunc(sessions, func(s []string) bool { return slices.Equal(results[i], s) }); j >= 0 {
-			t.Fatalf("results[%d] holds the echo of sessions[%d]: the results are out of order. "+
-				"Clients finish in any order; give each goroutine its own slot to write, results[i], "+
-				"instead of appending as they finish", i, j)
-		}
-		if results[i] == nil {
-			t.Fatalf("ExchangeAll returned with results[%d] = nil and no error: client %d's replies were not in results "+
-				"when it returned. Does it Wait for every goroutine, and does goroutine i write results[i]?", i, i)
-		}
-		t.Fatalf("results[%d] is not the echo of sessions[%d] (-sent +returned):\n%s", i, i, cmp.Diff(want, results[i]))
+}
+
+func checkEveryEcho(t *testing.T, sessions, results [][]string, err error) {
+	t.Helper()
+	sorted := func(s [][]string) [][]string { return slices.SortedFunc(slices.Values(s), slices.Compare) }
+	if err != nil || len(results) != len(sessions) || !slices.EqualFunc(sorted(results), sorted(sessions), slices.Equal) {
+		checkResults(t, sessions, results, err)
 	}
 }
 
 // resetOrEcho resets a connection whose first line asks for it, and
 // echoes the others.
 func resetOrEcho(c *peerConn) {
-	first, err := c.readLine()
-	if err != nil {
-		return
-	}
-	if strings.Contains(first, "please reset") {
+	if sent, err := c.readAll(); err == nil && strings.Contains(string(sent), "please reset") {
 		c.reset()
-		return
-	}
-	if _, err := io.WriteString(c, first); err == nil {
-		c.echo()
+	} else if err == nil {
+		c.Write(sent)
 	}
 }
 
 // gate is a server that proves its clients run at the same time: it holds
 // every echo until all the sessions have arrived whole (the test sets the
-// barrier: p.releaseWhen), then echoes them all at once, or, reverse, one
-// by one, the last session first.
+// barrier: p.releaseWhen), then echoes them all at once, or, reverse, the
+// last session first, each once the next one is echoed and the goroutines
+// (function literals of ExchangeAll) that ran the later ones have ended.
 func gate(sessions [][]string, reverse bool) func(*peerConn) {
 	index := map[string]int{} // a session as sent, "\n" and all → its index
 	echoed := make([]chan struct{}, len(sessions))
@@ -570,20 +441,18 @@ func gate(sessions [][]string, reverse bool) func(*peerConn) {
 			return // not a session the test sent, or the test hung up: no echo
 		}
 		if reverse && i+1 < len(sessions) {
-			select { // session i goes once session i+1 is echoed
+			select {
 			case <-echoed[i+1]:
 			case <-c.ended():
 				return
 			}
-			// and once the goroutines that ran the later sessions have
-			// ended: the clients finish in reverse order, not only
-			// their echoes.
 			waitUntil(func() bool {
 				select {
 				case <-c.ended():
 					return true
 				default:
-					return workers() <= i+1
+					gs := slices.Collect(maps.Values(ourGoroutines()))
+					return len(slices.DeleteFunc(gs, func(g goroutine) bool { return !strings.Contains(g.frames, ".ExchangeAll.func") })) <= i+1
 				}
 			})
 		}
@@ -591,19 +460,6 @@ func gate(sessions [][]string, reverse bool) func(*peerConn) {
 		c.closeWrite() // the echo is complete
 		close(echoed[i])
 	}
-}
-
-// workers counts the goroutines that run a function literal of
-// ExchangeAll: one per session still running in most solutions (in others,
-// none, and the gate does not wait for them).
-func workers() int {
-	n := 0
-	for _, g := range ourGoroutines() {
-		if strings.Contains(g.frames, ".ExchangeAll.func") {
-			n++
-		}
-	}
-	return n
 }
 
 // gated says what a gate saw, for an ExchangeAll that did not return.

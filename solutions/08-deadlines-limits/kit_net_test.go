@@ -11,9 +11,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -663,16 +668,47 @@ type clientConn struct {
 	writeErr  error    // Writes fail with it once failAfter bytes went through
 	failAfter int
 	written   int
-	readErr   error // the end of the stream reads as this error
+	readErr   error         // the end of the stream reads as this error
+	held      chan struct{} // CloseWrite waits until it is closed (holdCloseWrite)
 }
 
 // halfCloser is a clientConn that can half-close.
 type halfCloser struct{ *clientConn }
 
 func (h halfCloser) CloseWrite() error {
-	h.note("CloseWrite")
+	h.note("CloseWrite") // first: did("CloseWrite") while it is held
+	h.mu.Lock()
+	held := h.held
+	h.mu.Unlock()
+	if held != nil {
+		<-held
+	}
 	return h.Conn.(interface{ CloseWrite() error }).CloseWrite()
 }
+
+// holdCloseWrite keeps the goroutine that calls CloseWrite (the client's
+// sender, once every line is sent) inside it until release, or until the
+// test ends: a goroutine provably still running, for a test that asks
+// whether the code under test waits for it. In a bubble (inBubble),
+// synctest.Wait then means "the rest has happened".
+func (c *clientConn) holdCloseWrite(t *testing.T) (release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	held := make(chan struct{})
+	c.held = held
+	var once sync.Once
+	release = func() { once.Do(func() { close(held) }) }
+	t.Cleanup(release)
+	return release
+}
+
+// errReset and errBrokenPipe are what a Read on a connection the other end
+// reset returns, and a Write on one it closed: for failReadsAtEOF and
+// failWrites.
+var (
+	errReset      = &net.OpError{Op: "read", Net: "pipe", Err: syscall.ECONNRESET}
+	errBrokenPipe = &net.OpError{Op: "write", Net: "pipe", Err: syscall.EPIPE}
+)
 
 // failWrites makes Writes fail with err once after bytes went through (0:
 // every Write fails), as on a connection that broke.
@@ -817,6 +853,71 @@ func (x *call[T]) wait(t *testing.T, p *peer, situation func() string) (T, error
 	t.Fatalf("%s\n\nWhere your goroutines were ([IO wait]: in a Read or Write; [select] on net.Pipe: in a Read or Write "+
 		"of a pipe; [chan receive], [chan send]: on a channel; [sync.WaitGroup.Wait]: in Wait):\n\n%s", &msg, where(stuck))
 	return x.got, x.err
+}
+
+// returnedEarly ends a message about a call that returned too soon with
+// no error: which goroutines it started were still running, and what the
+// function does with its WaitGroup, read from the package's source.
+func (x *call[T]) returnedEarly() string {
+	msg := "."
+	if n := len(startedSince(x.before)); n > 0 {
+		msg = fmt.Sprintf(", while %s it started %s still running.", count(n, "goroutine", "goroutines"),
+			map[bool]string{true: "was", false: "were"}[n == 1])
+	}
+	switch waits, file, addAt := waitGroupUse(x.name); {
+	case !waits:
+		return msg + fmt.Sprintf(" %s (%s) calls no Wait: nothing makes it wait for the goroutines it starts. "+
+			"Call wg.Wait() once they are all started, before reading what they wrote", x.name, file)
+	case addAt != "":
+		return msg + fmt.Sprintf(" wg.Add is called inside the goroutine (%s): when it runs, Wait may have seen "+
+			"a count of 0 and returned already%s. Call Add before the go "+
+			"statement, or let wg.Go do it; go vet ./... reports such an Add. Such an Add races with Wait: on runs where "+
+			"the goroutine happens to come first, the race detector (-race) still reports it, as a DATA RACE", addAt,
+			map[bool]string{true: " (on one CPU, as in this test, it always has)"}[runtime.GOMAXPROCS(0) == 1])
+	}
+	return msg + fmt.Sprintf(" %s calls Wait, yet it returned before its goroutines were done: does the count include "+
+		"every goroutine before Wait runs, and does each one call Done only as it ends?", x.name)
+}
+
+// waitGroupUse reads the function fn in the package's non-test files:
+// the file it is in, whether it calls a Wait method, and where an Add is
+// called inside a goroutine it starts ("client.go:12"; "": nowhere). If
+// it cannot tell, it claims nothing.
+func waitGroupUse(fn string) (waits bool, file, addAt string) {
+	method := func(n ast.Node) string { // "Wait" for wg.Wait()
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
+				return sel.Sel.Name
+			}
+		}
+		return ""
+	}
+	files, _ := filepath.Glob("*.go")
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		for _, d := range f.Decls {
+			if d, ok := d.(*ast.FuncDecl); ok && d.Recv == nil && d.Name.Name == fn {
+				ast.Inspect(d, func(n ast.Node) bool {
+					waits = waits || method(n) == "Wait"
+					if g, ok := n.(*ast.GoStmt); ok {
+						ast.Inspect(g.Call.Fun, func(n ast.Node) bool {
+							if method(n) == "Add" && addAt == "" {
+								addAt = fmt.Sprintf("%s:%d", name, fset.Position(n.Pos()).Line)
+							}
+							return true
+						})
+					}
+					return true
+				})
+				return waits, name, addAt
+			}
+		}
+	}
+	return true, "", "" // not found: claim nothing
 }
 
 // expectNoneLeft fails the test unless every goroutine the call started
