@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -709,9 +708,6 @@ var (
 	errRefused    = errors.New("connect: connection refused (the test's dialer)")
 	errWriteFails = errors.New("write: broken pipe (the test's connection)")
 	errReadFails  = errors.New("read: connection reset by peer (the test's connection)")
-	// What handle's connection returns when the client is gone.
-	errReset      = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
-	errBrokenPipe = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
 )
 
 // A farEnd is the test's server for the load generator: each dial takes
