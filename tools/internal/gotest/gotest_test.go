@@ -111,6 +111,12 @@ func TestParserPanicAndRace(t *testing.T) {
 	if !r.Race || r.Panic != "" || r.Outcome != Failed {
 		t.Errorf("race: race %v, panic %q, outcome %v", r.Race, r.Panic, r.Outcome)
 	}
+	// The report's file lines are indented like a test's log, yet belong
+	// to the report, printed before the --- FAIL line.
+	fail := slices.IndexFunc(r.Output, func(l string) bool { return strings.HasPrefix(l, "--- FAIL") })
+	if file := slices.Index(r.Output, "      /tmp/gen/race/a.go:7 +0x33"); fail < 0 || file < 0 || file > fail {
+		t.Errorf("race: the report's a.go:7 line at %d, the --- FAIL line at %d; want the report first:\n%s", file, fail, strings.Join(r.Output, "\n"))
+	}
 }
 
 func TestLineBufKeepsHeadAndTail(t *testing.T) {

@@ -40,6 +40,9 @@ type Result struct {
 	Stderr    string
 }
 
+// raceFence opens and closes each report of the race detector.
+const raceFence = "=================="
+
 const (
 	maxTestLines = 300   // lines kept per test: its first and its last
 	maxDumpLines = 20000 // lines of goroutine dump kept after a timeout
@@ -207,8 +210,16 @@ func (p *Parser) Result(dir string, timeout time.Duration, runErr error, stderr 
 func (s *pkgState) block(test string, depth int) []string {
 	pad := strings.Repeat("    ", depth)
 	var before, head, logged, after []string
+	inRace := false // a race report's lines stay together, indented or not
 	for _, l := range s.out[test].lines() {
+		if l == raceFence {
+			inRace = !inRace
+		}
 		switch {
+		case (inRace || l == raceFence) && head == nil:
+			before = append(before, l)
+		case inRace || l == raceFence:
+			after = append(after, l)
 		case strings.HasPrefix(l, "=== "), strings.HasPrefix(l, "--- PASS"), strings.HasPrefix(l, "--- SKIP"):
 		case strings.HasPrefix(l, "--- FAIL"):
 			head = append(head, pad+l)
