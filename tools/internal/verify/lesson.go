@@ -63,17 +63,6 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 	for _, err := range errs {
 		t.fail("%v", err)
 	}
-	batches := map[bool][]corpus.Mistake{} // by race: needed
-	for _, m := range ms {
-		if _, shown := outs[m.Name]; x.Docs && !shown {
-			continue
-		}
-		if m.Race && !x.race {
-			x.skip(fmt.Sprintf("%s (race: needed) without the race detector", m.Path), gotest.RaceFix)
-			continue
-		}
-		batches[m.Race] = append(batches[m.Race], m)
-	}
 	judge := func(m corpus.Mistake, r gotest.Result, dir string) {
 		if p := m.Judge(r); p != "" {
 			t.fail("%s: %s", m.Path, p)
@@ -89,6 +78,7 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 			fresh := docs.Clean(r.Text, x.Root, dir, l.Dir)
 			run := x.recordedTests(o)
 			for try := 0; try < 2 && run != "" && x.stale(o, fresh) && ctx.Err() == nil; try++ {
+				os.RemoveAll(filepath.Join(x.scratch, l.Name, m.Name)) // applied afresh
 				r, again, err := x.runMistakeOnly(ctx, l, m, run, m.Packages())
 				if err == nil {
 					fresh = docs.Clean(r.Text, x.Root, again, l.Dir)
@@ -103,6 +93,31 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 		if r.FirstFail >= slowestAt {
 			slowest, slowestAt = m.Name, r.FirstFail
 		}
+	}
+	batches := map[bool][]corpus.Mistake{} // by race: needed
+	for _, m := range ms {
+		if _, shown := outs[m.Name]; x.Docs && !shown {
+			continue
+		}
+		if m.Race && !x.race {
+			x.skip(fmt.Sprintf("%s (race: needed) without the race detector", m.Path), gotest.RaceFix)
+			continue
+		}
+		if m.Packages() != "." {
+			// An edit below the lesson's package: its own go command,
+			// for every package of the lesson.
+			wg.Go(func() {
+				r, dir, err := x.runMistakeOnly(ctx, l, m, "", m.Packages())
+				defer os.RemoveAll(dir)
+				if err != nil {
+					t.fail("%v", err)
+					return
+				}
+				judge(m, r, dir)
+			})
+			continue
+		}
+		batches[m.Race] = append(batches[m.Race], m)
 	}
 	for race, batch := range batches {
 		wg.Go(func() {
