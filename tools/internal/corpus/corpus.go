@@ -247,7 +247,7 @@ func message(output []string) string {
 			return b.String()
 		case strings.HasPrefix(t, "--- FAIL"):
 			failed = true
-		case t == "==================":
+		case t == gotest.RaceFence:
 			inRace = !inRace
 		case failed && !inRace:
 			b.WriteString(t + "\n")

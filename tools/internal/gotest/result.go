@@ -40,8 +40,8 @@ type Result struct {
 	Stderr    string
 }
 
-// raceFence opens and closes each report of the race detector.
-const raceFence = "=================="
+// RaceFence opens and closes each report of the race detector.
+const RaceFence = "=================="
 
 const (
 	maxTestLines = 300   // lines kept per test: its first and its last
@@ -212,13 +212,13 @@ func (s *pkgState) block(test string, depth int) []string {
 	var before, head, logged, after []string
 	inRace := false // a race report's lines stay together, indented or not
 	for _, l := range s.out[test].lines() {
-		if l == raceFence {
+		if l == RaceFence {
 			inRace = !inRace
 		}
 		switch {
-		case (inRace || l == raceFence) && head == nil:
+		case (inRace || l == RaceFence) && head == nil:
 			before = append(before, l)
-		case inRace || l == raceFence:
+		case inRace || l == RaceFence:
 			after = append(after, l)
 		case strings.HasPrefix(l, "=== "), strings.HasPrefix(l, "--- PASS"), strings.HasPrefix(l, "--- SKIP"):
 		case strings.HasPrefix(l, "--- FAIL"):
