@@ -188,13 +188,19 @@ func TestExchangeAllWaitsForEveryClient(t *testing.T) {
 	p := startPeer(t, (*peerConn).echo)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	sessions := sessionsFor(3)
-	x := exchangeAll(p.addr, sessions)
+	// Ask the server, not results, and at the moment ExchangeAll returns:
+	// goroutines still running may write results at any moment (reading it
+	// would be a data race), and connect soon after the return.
+	var connected int
+	x := goCall("ExchangeAll", func() ([][]string, error) {
+		results, err := ExchangeAll(p.addr, sessions)
+		connected = len(p.accepted())
+		return results, err
+	})
 	results, err := x.wait(t, p, echoing(p))
-	// Ask the server, not results: goroutines still running may write
-	// results at any moment, and reading it now would be a data race.
-	if n := len(p.accepted()); err == nil && n < len(sessions) {
+	if err == nil && connected < len(sessions) {
 		t.Fatalf("ExchangeAll returned, with no error, when only %d of its %d clients had even connected%s",
-			n, len(sessions), x.returnedEarly())
+			connected, len(sessions), x.returnedEarly())
 	}
 	checkEveryEcho(t, sessions, results, err)
 }
