@@ -25,10 +25,14 @@ import (
 
 // TestExchangeAllReturnsEveryEcho: what each client sent comes back, at its
 // session's index. The server closing the connection after the echo is how
-// a session ends well, not a failure.
+// a session ends well, not a failure. On a single CPU (GOMAXPROCS=1) the
+// clients ExchangeAll starts last cannot run before it returns, so a
+// return that does not wait for them comes before their echo, every time.
 func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 	checkNoLeaks(t)
-	p := serve(t, (*session).echo)
+	var echoed atomic.Int32 // sessions echoed whole; each connection closes only after
+	p := serve(t, func(s *session) { s.echo(); echoed.Add(1) })
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	sessions := [][]string{
 		linesOf(0, 3),
 		linesOf(1, 1),
@@ -36,10 +40,29 @@ func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 		linesOf(3, 5000),
 		linesOf(4, 2),
 	}
-	x := exchangeAll(context.Background(), p.addr, sessions, 2)
+	// Ask the server at the moment ExchangeAll returns: a client done
+	// without an error has read its echo to the end, so the server had
+	// echoed its session before.
+	var echoedAtReturn int
+	x := goCall("ExchangeAll", func() ([][]string, error) {
+		results, err := ExchangeAll(context.Background(), p.addr, sessions, 2)
+		echoedAtReturn = int(echoed.Load())
+		return results, err
+	})
 	results, err := x.wait(t, p, allEchoed)
 	running := len(startedSince(x.before)) // right away: a correct ExchangeAll has waited for every client
 	failOnFatal(t)
+	if err == nil && echoedAtReturn < len(sessions) {
+		var still string
+		if n := len(x.left); n > 0 {
+			still = fmt.Sprintf(", while %s it started %s still running your code", count(n, "goroutine", "goroutines"),
+				map[bool]string{true: "was", false: "were"}[n == 1])
+		}
+		t.Fatalf("ExchangeAll returned, with no error, when the server had echoed %d of the %d sessions%s: "+
+			"the echoes were not all in. A client is done once its whole echo is back: wait for every client "+
+			"before you return (g.Wait(), once, after the loop), and let a client that cannot get its echo return an error",
+			echoedAtReturn, len(sessions), still)
+	}
 	if err != nil {
 		var why string
 		switch {
