@@ -115,8 +115,9 @@ func TestShutdownStopsTheServer(t *testing.T) {
 }
 
 // TestShutdownClosesIdleConnections: clients that are connected but quiet
-// (everything they sent has been echoed) are closed at once, cleanly, and
-// Shutdown returns nil once their handlers have ended.
+// (everything they sent has been echoed) are told goodbye at once, with a
+// clean close of the server's side, and Shutdown returns nil once they
+// have closed theirs and their handlers have ended.
 func TestShutdownClosesIdleConnections(t *testing.T) {
 	checkNoLeaks(t)
 	s, srv := start(t, listen(t))
@@ -145,9 +146,13 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 			t.Fatalf("after Shutdown began, client %s read %v; want the server to close the connection", client.name, err)
 		}
 	}
-	a.Close() // A says goodbye; B keeps its end open, as nc does until it next sends
+	// A says goodbye at once; B a little later, as nc does when its user
+	// presses Ctrl-D. Until then the server cannot know that B will not
+	// send again, so its handler waits (goodbye).
+	a.Close()
+	b.Close()
 	if err := x.waitErr(t, func() string {
-		return "Both clients were quiet, and had been disconnected; A closed its end, B kept it open. " +
+		return "Both clients were quiet, and had been disconnected; then both closed their end. " +
 			"Does Shutdown wait for something that never happens?"
 	}); err != nil {
 		t.Fatalf("Shutdown returned %v; want nil: every client was idle, and every handler ended in time", err)
@@ -157,7 +162,9 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 // TestShutdownEchoesEveryByteItRead: a client streams 4 MiB, and Shutdown
 // begins halfway, with all the time it needs. Every byte the server had
 // read comes back to the client before a clean close: none is lost in a
-// buffer, none cut off by a Close or a reset.
+// buffer, none cut off by a Close or a reset. And the server reads (and
+// drops) what the client still sends until the client closes its end:
+// the client's 4 MiB all go out.
 //
 // So that the server provably holds bytes it has read and not yet echoed
 // when Shutdown begins, the test holds the handler's first Write once the
@@ -169,12 +176,14 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	s.conns.holdWriteAfter(1 << 20)
 	c := s.connect(t)
 	sent := randomBytes(4 << 20)
-	// The client writes and reads at once. Once the server has said it is
-	// done (the close), the client's writes may fail: that is no news.
+	// The client writes and reads at once.
+	wrote := make(chan error, 1)
 	go func() {
-		if _, err := c.Write(sent); err == nil {
-			c.CloseWrite()
+		_, err := c.Write(sent)
+		if err == nil {
+			err = c.CloseWrite()
 		}
+		wrote <- err
 	}()
 	type result struct {
 		got []byte
@@ -248,6 +257,22 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	}
 	if d := mismatch(r.got, sent[:read]); d != "" {
 		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server had read %d bytes and the client %s", read, d)
+	}
+	var werr error
+	if st, ok := waitUntil(func() bool {
+		select {
+		case werr = <-wrote:
+			return true
+		default:
+			return false
+		}
+	}); !ok {
+		t.Fatalf("the client had its echo and the close, and was still sending the rest of its 4 MiB: %s", st)
+	}
+	if werr != nil {
+		t.Fatalf("the client had its echo and the close, and then sending the rest of its 4 MiB failed: %s. "+
+			"The server closed the connection while the client was still sending, and a reset throws away "+
+			"the echo on its way: goodbye (given) reads and drops what the client sends until it closes its end", explain(werr))
 	}
 }
 
