@@ -276,10 +276,10 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	}
 }
 
-// TestShutdownCutsOffAtItsDeadline: a client streams 4 MiB and never reads
-// its echo, so its handler is stuck writing. Shutdown cannot drain it: at
-// its deadline it closes that connection, waits for its handler, and
-// returns ctx's error, with no goroutine left.
+// TestShutdownCutsOffAtItsDeadline: a client streams 4 MiB, never reads
+// its echo and never hangs up: its handler is stuck, writing or saying
+// goodbye. Shutdown cannot drain it: at its deadline it closes that
+// connection, waits for its handler, and returns ctx's error.
 func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
 	checkNoLeaks(t)
 	s, srv := start(t, listen(t))
