@@ -271,8 +271,8 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	}
 	if werr != nil {
 		t.Fatalf("the client had its echo and the close, and then sending the rest of its 4 MiB failed: %s. "+
-			"The server closed the connection while the client was still sending, and a reset throws away "+
-			"the echo on its way: goodbye (given) reads and drops what the client sends until it closes its end", explain(werr))
+			"The server must read (and drop) what the client still sends until the client closes its end, or a "+
+			"reset throws away the echo on its way: that is goodbye's job (given code: use it as it is)", explain(werr))
 	}
 }
 
