@@ -115,8 +115,9 @@ func TestShutdownStopsTheServer(t *testing.T) {
 }
 
 // TestShutdownClosesIdleConnections: clients that are connected but quiet
-// (everything they sent has been echoed) are closed at once, cleanly, and
-// Shutdown returns nil once their handlers have ended.
+// (everything they sent has been echoed) are told goodbye at once, with a
+// clean close of the server's side, and Shutdown returns nil once they
+// have closed theirs and their handlers have ended.
 func TestShutdownClosesIdleConnections(t *testing.T) {
 	checkNoLeaks(t)
 	s, srv := start(t, listen(t))
@@ -145,9 +146,13 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 			t.Fatalf("after Shutdown began, client %s read %v; want the server to close the connection", client.name, err)
 		}
 	}
-	a.Close() // A says goodbye; B keeps its end open, as nc does until it next sends
+	// A says goodbye at once; B a little later, as nc does when its user
+	// presses Ctrl-D. Until then the server cannot know that B will not
+	// send again, so its handler waits (goodbye).
+	a.Close()
+	b.Close()
 	if err := x.waitErr(t, func() string {
-		return "Both clients were quiet, and had been disconnected; A closed its end, B kept it open. " +
+		return "Both clients were quiet, and had been disconnected; then both closed their end. " +
 			"Does Shutdown wait for something that never happens?"
 	}); err != nil {
 		t.Fatalf("Shutdown returned %v; want nil: every client was idle, and every handler ended in time", err)
@@ -157,18 +162,28 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 // TestShutdownEchoesEveryByteItRead: a client streams 4 MiB, and Shutdown
 // begins halfway, with all the time it needs. Every byte the server had
 // read comes back to the client before a clean close: none is lost in a
-// buffer, none cut off by a Close or a reset.
+// buffer, none cut off by a Close or a reset. And the server reads (and
+// drops) what the client still sends until the client closes its end:
+// the client's 4 MiB all go out.
+//
+// So that the server provably holds bytes it has read and not yet echoed
+// when Shutdown begins, the test holds the handler's first Write once the
+// server has read 1 MiB (as a full send buffer would), and lets it go once
+// Shutdown has acted on the connection (a deadline, or a Close).
 func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	checkNoLeaks(t)
 	s, srv := start(t, listen(t))
+	s.conns.holdWriteAfter(1 << 20)
 	c := s.connect(t)
 	sent := randomBytes(4 << 20)
-	// The client writes and reads at once. Once the server has said it is
-	// done (the close), the client's writes may fail: that is no news.
+	// The client writes and reads at once.
+	wrote := make(chan error, 1)
 	go func() {
-		if _, err := c.Write(sent); err == nil {
-			c.CloseWrite()
+		_, err := c.Write(sent)
+		if err == nil {
+			err = c.CloseWrite()
 		}
+		wrote <- err
 	}()
 	type result struct {
 		got []byte
@@ -179,11 +194,21 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 		got, err := io.ReadAll(io.LimitReader(c, int64(len(sent))+64<<10))
 		echoed <- result{got, err}
 	}()
-	if st, ok := waitUntil(func() bool { return s.conns.bytesRead() >= 1<<20 }); !ok {
+	var conn *tapConn
+	if st, ok := waitUntil(func() bool {
+		conn = s.conns.first()
+		return conn != nil && conn.heldWrite() > 0
+	}); !ok {
 		t.Fatalf("the client was sending 4 MiB, and the server had read only %d bytes: %s", s.conns.bytesRead(), st)
 	}
+	t.Cleanup(conn.releaseWrite)
+	held, touched := conn.heldWrite(), conn.calls()
 
 	x := shutdown(srv, context.Background())
+	// A Shutdown that never acts on the connection gets the Write let go
+	// all the same, once nothing moves: what follows judges it.
+	waitUntil(func() bool { return conn.calls() > touched || x.returned() })
+	conn.releaseWrite()
 	var r result
 	if st, ok := waitUntil(func() bool {
 		select {
@@ -199,29 +224,62 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	if err := x.waitErr(t, func() string { return "The client had its echo, and its connection was closed." }); err != nil {
 		t.Fatalf("Shutdown returned %v; want nil: it had all the time it needed", err)
 	}
-	read := s.conns.last().readBeforeStop()
+	read := conn.readBeforeStop()
 	switch {
-	case errors.Is(r.err, syscall.ECONNRESET):
-		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server read %d bytes, the client got %d back, "+
-			"and then its connection was reset: bytes read but never echoed are lost. Stop the reads (a read deadline) "+
-			"and let handle finish, instead of closing the connection under it", read, len(r.got))
-	case r.err != nil:
-		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server read %d bytes, the client got %d back, then %s",
-			read, len(r.got), explain(r.err))
 	case len(r.got) < read:
-		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server read %d bytes, and the client got only %d "+
-			"of them back before the server closed: bytes read but never echoed. Closing a connection under its "+
-			"handler loses what it holds; a read deadline lets io.Copy write what it has read, then return", read, len(r.got))
+		var why string
+		switch {
+		case conn.closedWhileHeld():
+			why = fmt.Sprintf("Shutdown closed the connection while its handler was writing the echo of %d of them "+
+				"(the test held that Write until Shutdown acted on the connection): closing a connection under its "+
+				"handler loses what it holds, and a reset throws away the echo on its way. Stop the reads instead, "+
+				"conn.SetReadDeadline(time.Now()): io.Copy writes what it has read, then returns", held)
+		case errors.Is(r.err, syscall.ECONNRESET):
+			why = "A reset throws away the echo on its way: let handle finish, instead of closing the connection under it"
+		default:
+			why = "Closing a connection under its handler loses what it holds; a read deadline lets io.Copy write " +
+				"what it has read, then return"
+		}
+		end := explain(r.err)
+		if r.err == nil {
+			end = "the close"
+		}
+		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server had read %d bytes, and the client got "+
+			"%d of them back, then %s: %d bytes read by the server but never echoed. %s",
+			read, len(r.got), end, read-len(r.got), why)
+	case errors.Is(r.err, syscall.ECONNRESET):
+		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server had read %d bytes, the client got %d back, "+
+			"and then its connection was reset, where we want a clean close: a reset can throw away an echo on its "+
+			"way. Let handle finish: it half-closes, then closes", read, len(r.got))
+	case r.err != nil:
+		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server had read %d bytes, the client got %d back, then %s",
+			read, len(r.got), explain(r.err))
 	}
 	if d := mismatch(r.got, sent[:read]); d != "" {
-		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server read %d bytes and the client %s", read, d)
+		t.Fatalf("Shutdown began while a client streamed 4 MiB; the server had read %d bytes and the client %s", read, d)
+	}
+	var werr error
+	if st, ok := waitUntil(func() bool {
+		select {
+		case werr = <-wrote:
+			return true
+		default:
+			return false
+		}
+	}); !ok {
+		t.Fatalf("the client had its echo and the close, and was still sending the rest of its 4 MiB: %s", st)
+	}
+	if werr != nil {
+		t.Fatalf("the client had its echo and the close, and then sending the rest of its 4 MiB failed: %s. "+
+			"The server must read (and drop) what the client still sends until the client closes its end, or a "+
+			"reset throws away the echo on its way: that is goodbye's job (given code: use it as it is)", explain(werr))
 	}
 }
 
-// TestShutdownCutsOffAtItsDeadline: a client streams 4 MiB and never reads
-// its echo, so its handler is stuck writing. Shutdown cannot drain it: at
-// its deadline it closes that connection, waits for its handler, and
-// returns ctx's error, with no goroutine left.
+// TestShutdownCutsOffAtItsDeadline: a client streams 4 MiB, never reads
+// its echo and never hangs up: its handler is stuck, writing or saying
+// goodbye. Shutdown cannot drain it: at its deadline it closes that
+// connection, waits for its handler, and returns ctx's error.
 func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
 	checkNoLeaks(t)
 	s, srv := start(t, listen(t))
@@ -652,8 +710,18 @@ func handlers() map[int]goroutine {
 // A tapListener hands Serve each connection wrapped in a tapConn.
 type tapListener struct {
 	net.Listener
-	mu    sync.Mutex
-	conns []*tapConn
+	mu        sync.Mutex
+	conns     []*tapConn
+	holdAfter int64 // see holdWriteAfter
+}
+
+// holdWriteAfter makes each connection accepted from now on hold the
+// first Write the server makes once it has read n bytes, until the test
+// calls releaseWrite.
+func (l *tapListener) holdWriteAfter(n int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holdAfter = n
 }
 
 func (l *tapListener) Accept() (net.Conn, error) {
@@ -664,6 +732,9 @@ func (l *tapListener) Accept() (net.Conn, error) {
 	tc := &tapConn{Conn: c}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.holdAfter > 0 {
+		tc.holdAfter, tc.writeHold = l.holdAfter, make(chan struct{})
+	}
 	l.conns = append(l.conns, tc)
 	return tc, nil
 }
@@ -672,6 +743,16 @@ func (l *tapListener) last() *tapConn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.conns[len(l.conns)-1]
+}
+
+// first is the first connection accepted, or nil.
+func (l *tapListener) first() *tapConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.conns) == 0 {
+		return nil
+	}
+	return l.conns[0]
 }
 
 func (l *tapListener) all() []*tapConn {
@@ -700,7 +781,7 @@ func (l *tapListener) closes() int {
 
 // A tapConn is the server's end of a connection: it counts the bytes the
 // server reads and the calls it makes, and can hold a Read that a
-// deadline woke, until the test releases it.
+// deadline woke, or a Write, until the test releases it.
 type tapConn struct {
 	net.Conn
 	read atomic.Int64
@@ -711,6 +792,55 @@ type tapConn struct {
 	wake       bool  // a deadline woke a Read
 	readAtWake int64 // bytes read until then
 	hold       chan struct{}
+
+	holdAfter      int64         // hold the first Write once this many bytes are read
+	writeHold      chan struct{} // closed by releaseWrite
+	held           int           // the length of the Write held, once there is one
+	released       bool
+	closedMidWrite bool // Close was called while the Write was held
+}
+
+// Write waits first, if it is the one to hold.
+func (c *tapConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	hold := c.writeHold
+	if hold == nil || c.held > 0 || c.read.Load() < c.holdAfter || len(b) == 0 {
+		hold = nil
+	} else {
+		c.held = len(b)
+	}
+	c.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	return c.Conn.Write(b)
+}
+
+// heldWrite is the length of the Write held, or 0 while none is.
+func (c *tapConn) heldWrite() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.released {
+		return 0
+	}
+	return c.held
+}
+
+// closedWhileHeld says whether the server closed the connection while
+// the test held its Write.
+func (c *tapConn) closedWhileHeld() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closedMidWrite
+}
+
+func (c *tapConn) releaseWrite() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writeHold != nil && !c.released {
+		c.released = true
+		close(c.writeHold)
+	}
 }
 
 func (c *tapConn) Read(b []byte) (int, error) {
@@ -760,6 +890,9 @@ func (c *tapConn) note(closing bool) {
 	c.touched++
 	if closing {
 		c.closed++
+		if c.held > 0 && !c.released {
+			c.closedMidWrite = true
+		}
 	}
 }
 

@@ -160,26 +160,25 @@ func handle(conn net.Conn) error {
 	return fmt.Errorf("client %s: %w", conn.RemoteAddr(), err)
 }
 
-// lingerQuiet is how long goodbye waits for a client that has stopped
-// sending to close its end.
-const lingerQuiet = 500 * time.Millisecond
-
-// goodbye ends a connection whose client may still be sending. Closing a
-// TCP connection with bytes still unread resets it (RST), and a reset
-// throws away the echo still on its way to the client. So: half-close
-// first (the client reads the rest of its echo, then the end of it), then
-// read and drop whatever the client still sends, until it closes its end
-// or is quiet for lingerQuiet. Shutdown's force close ends the wait too.
+// goodbye ends a connection whose client may still be sending. A TCP
+// connection closed with bytes still unread, or sent bytes once closed,
+// is reset (RST), and a reset throws away the echo still on its way to the
+// client. So: half-close first (the client reads the rest of its echo,
+// then the end of it), then read and drop whatever the client still
+// sends, until it closes its end. No clock decides that the client is
+// done: one merely slow to read its echo would lose it the moment it sent
+// again. A client that never closes is cut off by Shutdown, when its ctx
+// ends (Close ends this wait).
 func goodbye(conn net.Conn) {
 	hc, ok := conn.(interface{ CloseWrite() error })
 	if !ok || hc.CloseWrite() != nil {
 		return // cannot half-close (net.Pipe): nothing is in flight anyway
 	}
-	buf := make([]byte, 32<<10)
 	for {
-		conn.SetReadDeadline(time.Now().Add(lingerQuiet))
-		if _, err := conn.Read(buf); err != nil {
-			return
+		conn.SetReadDeadline(time.Time{}) // lift Shutdown's (a second call sets it again)
+		_, err := io.Copy(io.Discard, conn)
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return // the client's end, or Shutdown's Close
 		}
 	}
 }
