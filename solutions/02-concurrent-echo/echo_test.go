@@ -54,11 +54,11 @@ func TestServeEchoesTwoClientsAtOnce(t *testing.T) {
 	}, read)
 	if serving != nil {
 		s.fatalf(t, "client B got no echo, while client A stayed connected: Serve itself waits on a connection, "+
-			"not in Accept, so no one takes client B. Is each connection handled in its own goroutine (go ...)? "+
+			"not in Accept, so no one takes client B: is each connection handled in its own goroutine (go ...)? "+
 			"While Serve runs handle itself, it cannot Accept anyone else. Where Serve is:\n\n%s", where(serving))
 	}
 	if !ok {
-		s.fatalf(t, "client B got no echo, while client A stayed connected: %s. Is each connection handled in its own "+
+		s.fatalf(t, "client B got no echo, while client A stayed connected: %s; is each connection handled in its own "+
 			"goroutine (go ...)? Where your code is:\n\n%s", st, where(st.gs))
 	}
 	if err != nil {
