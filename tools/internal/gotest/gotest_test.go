@@ -10,7 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/echo-workbook/tools/internal/testfix"
 )
+
+func TestMain(m *testing.M) {
+	testfix.CleanEnv()
+	os.Exit(m.Run())
+}
 
 // parse reads a recorded go test -json run from testdata (recorded from
 // small modules under /tmp/gen; their paths stay in the goroutine dumps).
