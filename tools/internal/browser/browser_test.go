@@ -182,6 +182,7 @@ func TestCheckReportsConsoleErrorsAndExceptions(t *testing.T) {
 
 func TestCheckBlocksAndReportsRequestsToOtherHosts(t *testing.T) {
 	t.Parallel()
+	problems(t, "good/", 1366) // the shared run, which names the external page
 	for _, width := range []int{1366, 390} {
 		got := problems(t, checked.external, width)
 		want(t, got, "request(s) to other hosts", "https://fonts.googleapis.com/css2?family=Roboto", "http://127.0.0.1:", "ws://127.0.0.1:")
