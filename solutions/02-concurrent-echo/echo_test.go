@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -21,7 +22,8 @@ import (
 // does not keep the next client waiting.
 func TestServeEchoesTwoClientsAtOnce(t *testing.T) {
 	checkNoLeaks(t)
-	s := start(t, listen(t))
+	l := &acceptWatcher{Listener: listen(t)}
+	s := start(t, l)
 	a := s.connect(t)
 	a.expectEcho(t, "I am client A, and I will stay connected\n")
 
@@ -29,18 +31,39 @@ func TestServeEchoesTwoClientsAtOnce(t *testing.T) {
 	if _, err := b.Write([]byte("I am client B\n")); err != nil {
 		s.fatalf(t, "client B: write: %v", err)
 	}
-	// The echo takes microseconds, and a server busy with A never sends it:
-	// less patience than usual, so the lesson's first failure comes fast.
-	const bound = time.Second
-	b.patience = bound
+	// Wait for B's echo, or for the sign that it cannot come: Serve's own
+	// goroutine blocked on a connection, not in Accept. That is no guess
+	// about time, so the lesson's first failure comes at once.
 	got := make([]byte, len("I am client B\n"))
-	if n, err := io.ReadFull(b, got); err != nil {
-		what := fmt.Sprintf("got %q and then %s", got[:n], explain(err))
-		if n == 0 && isTimeout(err) {
-			what = fmt.Sprintf("got no echo within %v", bound)
+	var n int
+	var err error
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		n, err = io.ReadFull(b, got)
+	}()
+	var serving map[int]goroutine
+	st, ok := waitOn(func() bool {
+		select {
+		case <-read:
+			return true
+		default:
 		}
-		s.fatalf(t, "client B %s, while client A stayed connected: is each connection handled in its own goroutine (go ...)? "+
-			"While Serve runs handle itself, it cannot Accept anyone else", what)
+		serving = l.serveBusyElsewhere()
+		return serving != nil
+	}, read)
+	if serving != nil {
+		s.fatalf(t, "client B got no echo, while client A stayed connected: Serve itself waits on a connection, "+
+			"not in Accept, so no one takes client B: is each connection handled in its own goroutine (go ...)? "+
+			"While Serve runs handle itself, it cannot Accept anyone else. Where Serve is:\n\n%s", where(serving))
+	}
+	if !ok {
+		s.fatalf(t, "client B got no echo, while client A stayed connected: %s; is each connection handled in its own "+
+			"goroutine (go ...)? Where your code is:\n\n%s", st, where(st.gs))
+	}
+	if err != nil {
+		s.fatalf(t, "client B got %q and then %s, while client A stayed connected: is each connection handled in its "+
+			"own goroutine (go ...)? While Serve runs handle itself, it cannot Accept anyone else", got[:n], explain(err))
 	}
 	a.expectEcho(t, "A again\n") // and A is still served
 }
@@ -325,4 +348,35 @@ func start(t *testing.T, l net.Listener) *server {
 	s := startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
 	s.stoppedBy = "closed its listener"
 	return s
+}
+
+// An acceptWatcher is a listener that knows whether Serve is in Accept.
+type acceptWatcher struct {
+	net.Listener
+	calls, in atomic.Int64 // Accept calls begun; in Accept now
+}
+
+func (l *acceptWatcher) Accept() (net.Conn, error) {
+	l.calls.Add(1)
+	l.in.Add(1)
+	defer l.in.Add(-1)
+	return l.Listener.Accept()
+}
+
+// serveBusyElsewhere returns Serve's goroutine if it is blocked on a
+// connection (IO wait) while no Accept is under way, from before the look
+// to after it: then Serve is reading or writing a client itself, and only
+// that client can free it. Otherwise it returns nil.
+func (l *acceptWatcher) serveBusyElsewhere() map[int]goroutine {
+	calls, in := l.calls.Load(), l.in.Load()
+	gs := ourGoroutines()
+	if in != 0 || l.in.Load() != 0 || l.calls.Load() != calls {
+		return nil
+	}
+	for id, g := range gs {
+		if g.in("Serve") && g.state == "IO wait" {
+			return map[int]goroutine{id: g}
+		}
+	}
+	return nil
 }

@@ -74,6 +74,7 @@ func waitFor(t *testing.T, out *syncBuffer, what, s string, n int) {
 }
 
 func TestWatchRunsOnSave(t *testing.T) {
+	t.Parallel()
 	dir, out, _ := watching(t, watch.Config{Poll: true, Interval: 20 * time.Millisecond})
 	testfix.Write(t, dir, "add.go", testfix.Pass)
 	waitFor(t, out, "the lesson to pass", "Lesson 01 passes.", 1)
@@ -87,6 +88,7 @@ func TestWatchRunsOnSave(t *testing.T) {
 // TestWatchKeys: h shows the next hint, r runs again without go's cache,
 // q quits.
 func TestWatchKeys(t *testing.T) {
+	t.Parallel()
 	_, out, keys := watching(t, watch.Config{Poll: true})
 	keys <- 'h'
 	waitFor(t, out, "hint 1", "hint 1 of 3: Look at Add", 1)

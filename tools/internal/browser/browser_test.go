@@ -45,13 +45,38 @@ var checked struct {
 	shots    string       // the screenshot directory
 	external string       // the path of the page that loads from elsewhere
 	reached  atomic.Int64 // requests that got to the other host
+	left     []string     // chromium processes of the run's still there once Check returned
 }
 
+// tmpMark is the package's TMPDIR while its tests run. Chromium's profile
+// goes there, so its helpers carry the directory in their command lines
+// (--user-data-dir); the browser itself, and the crash handlers it starts
+// outside its process tree, carry it in their environment (TMPDIR).
+// Either way they can be found after.
+var tmpMark string
+
+// The tests that start a browser of their own (markChromium) run first,
+// one at a time; then the rest in parallel, where only the shared run
+// starts one: whatever carries tmpMark once it returned, it left behind.
 func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "browser-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	tmpMark = dir
+	tmp, had := os.LookupEnv("TMPDIR")
+	os.Setenv("TMPDIR", dir)
 	code := m.Run()
+	if had {
+		os.Setenv("TMPDIR", tmp)
+	} else {
+		os.Unsetenv("TMPDIR")
+	}
 	if checked.shots != "" {
 		os.RemoveAll(checked.shots)
 	}
+	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
@@ -86,6 +111,7 @@ func problems(t *testing.T, page string, width int) []string {
 			return
 		}
 		checked.problems, checked.err = Check(context.Background(), site, pages, Options{ScreenshotDir: checked.shots})
+		checked.left = processesWith(tmpMark)
 	})
 	if checked.err != nil {
 		t.Fatalf("Check: %v", checked.err)
@@ -130,6 +156,7 @@ func containsAll(s string, parts []string) bool {
 }
 
 func TestCheckFindsNothingWrongWithAGoodPage(t *testing.T) {
+	t.Parallel()
 	for _, width := range []int{1366, 390} {
 		if got := problems(t, "good/", width); len(got) > 0 {
 			t.Errorf("at %dpx, the good page has problems:\n%s", width, strings.Join(got, "\n"))
@@ -138,12 +165,14 @@ func TestCheckFindsNothingWrongWithAGoodPage(t *testing.T) {
 }
 
 func TestCheckReportsAWrongTitleAndMissingText(t *testing.T) {
+	t.Parallel()
 	got := problems(t, "good/?title=wrong", 1366)
 	want(t, got, `the title is "A good page - Test site", which does not contain "Lesson 99"`)
 	want(t, got, `does not show "a sentence the page does not have"`)
 }
 
 func TestCheckReportsConsoleErrorsAndExceptions(t *testing.T) {
+	t.Parallel()
 	for _, width := range []int{1366, 390} {
 		got := problems(t, "console-error/", width)
 		want(t, got, "console.error: boom: the page's own error")
@@ -152,6 +181,8 @@ func TestCheckReportsConsoleErrorsAndExceptions(t *testing.T) {
 }
 
 func TestCheckBlocksAndReportsRequestsToOtherHosts(t *testing.T) {
+	t.Parallel()
+	problems(t, "good/", 1366) // the shared run, which names the external page
 	for _, width := range []int{1366, 390} {
 		got := problems(t, checked.external, width)
 		want(t, got, "request(s) to other hosts", "https://fonts.googleapis.com/css2?family=Roboto", "http://127.0.0.1:", "ws://127.0.0.1:")
@@ -162,6 +193,7 @@ func TestCheckBlocksAndReportsRequestsToOtherHosts(t *testing.T) {
 }
 
 func TestCheckReportsFilesThatFailToLoad(t *testing.T) {
+	t.Parallel()
 	for _, width := range []int{1366, 390} {
 		got := problems(t, "missing/", width)
 		want(t, got, "failed to load", "/missing/nothere.png: 404 Not Found", "/missing/nothere.js: 404 Not Found", "/missing/nothere.css")
@@ -169,6 +201,7 @@ func TestCheckReportsFilesThatFailToLoad(t *testing.T) {
 }
 
 func TestCheckReportsHiddenTabLabels(t *testing.T) {
+	t.Parallel()
 	// At 390 px the first bar's last labels and the folded bar's last
 	// label are past the edge; the bar whose labels wrap, the bar with a
 	// scroll button and the bar with a scrollbar are fine, at any width.
@@ -181,6 +214,7 @@ func TestCheckReportsHiddenTabLabels(t *testing.T) {
 }
 
 func TestCheckReportsDiagramTextTooSmall(t *testing.T) {
+	t.Parallel()
 	// The column is 700 px at 1366 and 374 px at 390; both diagrams are
 	// about 1500 units wide with 16-unit text: 16 × 700 / 1500 and
 	// 16 × 374 / 1500.
@@ -192,6 +226,7 @@ func TestCheckReportsDiagramTextTooSmall(t *testing.T) {
 }
 
 func TestCheckReportsDiagramsThatDoNotOpenFullSize(t *testing.T) {
+	t.Parallel()
 	got := problems(t, "tiny-diagram/", 1366)
 	want(t, got, "diagram tiny.svg does not open full size on click")
 	wantNone(t, got, "flow.svg does not open")
@@ -199,6 +234,7 @@ func TestCheckReportsDiagramsThatDoNotOpenFullSize(t *testing.T) {
 }
 
 func TestCheckReportsCodeBlocksThatBreakWords(t *testing.T) {
+	t.Parallel()
 	for _, width := range []int{1366, 390} {
 		got := problems(t, "wrapping-code/", width)
 		want(t, got, "1 code block(s) break lines inside words", "overflow-wrap: anywhere", `"--- FAIL: TestServeEchoesEachMessage`)
@@ -207,16 +243,19 @@ func TestCheckReportsCodeBlocksThatBreakWords(t *testing.T) {
 }
 
 func TestCheckReportsCodeBlocksThatAreCutOff(t *testing.T) {
+	t.Parallel()
 	got := problems(t, "wrapping-code/", 390)
 	want(t, got, `code block "ok example.com/echo-workbook`, "cuts it off (overflow-x: hidden)")
 }
 
 func TestCheckReportsCodeChangedByTextTransform(t *testing.T) {
+	t.Parallel()
 	got := problems(t, "wrapping-code/", 1366)
 	want(t, got, `code "main.go:20: no reply" is shown changed by text-transform: uppercase`)
 }
 
 func TestCheckReportsListsThatIgnoreTheirNumbers(t *testing.T) {
+	t.Parallel()
 	for _, width := range []int{1366, 390} {
 		got := problems(t, "list-start/", width)
 		want(t, got, `list item "ten, says the source" shows "1." where its HTML numbers it 10`)
@@ -227,23 +266,28 @@ func TestCheckReportsListsThatIgnoreTheirNumbers(t *testing.T) {
 }
 
 func TestCheckReportsAPageWiderThanTheScreen(t *testing.T) {
+	t.Parallel()
 	want(t, problems(t, "too-wide/", 390), "the page is 608 px wide on a 390 px screen")
 	wantNone(t, problems(t, "too-wide/", 1366), "wide on a")
 }
 
 func TestCheckReportsAPageWithoutAHeading(t *testing.T) {
+	t.Parallel()
 	want(t, problems(t, "untitled/", 1366), "no heading (h1)")
 }
 
 func TestCheckReportsImagesWithoutAltText(t *testing.T) {
+	t.Parallel()
 	want(t, problems(t, "untitled/", 1366), "image ../good/small.svg has no alt text")
 }
 
 func TestCheckReportsMermaidLeftAsText(t *testing.T) {
+	t.Parallel()
 	want(t, problems(t, "untitled/", 1366), "1 mermaid block(s) left as text")
 }
 
 func TestCheckSavesAScreenshotOfEveryPageAtEveryWidth(t *testing.T) {
+	t.Parallel()
 	problems(t, "good/", 1366) // the shared run
 	for _, p := range checkedPages {
 		for _, width := range []int{1366, 390} {
@@ -266,24 +310,28 @@ func TestCheckSavesAScreenshotOfEveryPageAtEveryWidth(t *testing.T) {
 
 func TestCheckReportsAPageThatMakesNoProgress(t *testing.T) {
 	needChromium(t)
-	// The page opens a dialog before it loads, and nothing answers it.
-	got, err := check(context.Background(), site, []Page{{Path: "stuck/"}}, Options{Widths: []int{1366}}, 3*time.Second)
+	// The page opens a dialog before it loads, and nothing answers it: it
+	// stalls however fast the machine, so a short patience says the same
+	// as a long one.
+	got, err := check(context.Background(), site, []Page{{Path: "stuck/"}}, Options{Widths: []int{1366}}, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || !containsAll(got[0].What, []string{"no progress for 3s while trying to", "re-run"}) {
+	if len(got) != 1 || !containsAll(got[0].What, []string{"no progress for 1s while trying to", "re-run"}) {
 		t.Errorf("want one problem, no progress; got %v", got)
 	}
 }
 
+// TestCheckLeavesNoChromiumRunning: once the shared run's Check returned,
+// no process carries the package's mark (tmpMark).
 func TestCheckLeavesNoChromiumRunning(t *testing.T) {
-	needChromium(t)
-	mark := markChromium(t)
-	if _, err := Check(context.Background(), site, []Page{{Path: "good/"}}, Options{Widths: []int{390}}); err != nil {
-		t.Fatal(err)
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("finding processes by their command line needs Linux's /proc")
 	}
-	if pids := processesWith(mark); len(pids) > 0 {
-		t.Errorf("Check returned and left chromium processes %v", pids)
+	problems(t, "good/", 1366) // the shared run
+	if len(checked.left) > 0 {
+		t.Errorf("Check returned and left chromium processes %v", checked.left)
 	}
 }
 
@@ -315,6 +363,7 @@ func TestCheckStopsChromiumWhenCancelled(t *testing.T) {
 }
 
 func TestCheckFailsWithoutChromium(t *testing.T) {
+	t.Parallel()
 	_, err := Check(context.Background(), site, []Page{{Path: "good/"}}, Options{Chromium: filepath.Join(t.TempDir(), "chromium")})
 	if !errors.Is(err, ErrNoChromium) {
 		t.Errorf("Check with a browser that is not there returned %v, want ErrNoChromium", err)
@@ -322,6 +371,7 @@ func TestCheckFailsWithoutChromium(t *testing.T) {
 }
 
 func TestCheckFailsWithoutASite(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	_, err := Check(context.Background(), filepath.Join(t.TempDir(), "site"), []Page{{Path: ""}}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "no site to check") {
@@ -329,16 +379,18 @@ func TestCheckFailsWithoutASite(t *testing.T) {
 	}
 }
 
-// markChromium gives chromium a temporary directory of the test's own.
-// Chromium's profile goes there, so its helpers carry the directory in
-// their command lines (--user-data-dir); the browser itself, and the crash
-// handlers it starts outside its process tree, carry it in their
-// environment (TMPDIR). Either way they can be found after.
+// markChromium gives chromium a temporary directory of the test's own,
+// as TMPDIR (see tmpMark), and returns it. The test cannot be parallel.
+// The name is short: chromium's socket path there must fit in 108 bytes.
 func markChromium(t *testing.T) string {
 	if runtime.GOOS != "linux" {
 		t.Skip("finding processes by their command line needs Linux's /proc")
 	}
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	t.Setenv("TMPDIR", dir)
 	return dir
 }

@@ -10,7 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/echo-workbook/tools/internal/testfix"
 )
+
+func TestMain(m *testing.M) {
+	testfix.CleanEnv()
+	os.Exit(m.Run())
+}
 
 // parse reads a recorded go test -json run from testdata (recorded from
 // small modules under /tmp/gen; their paths stay in the goroutine dumps).
@@ -157,6 +164,7 @@ func TestCapAndTail(t *testing.T) {
 // TestRun runs go test for real on a module written here: the one test
 // of this package that compiles something.
 func TestRun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
@@ -180,6 +188,7 @@ func TestRun(t *testing.T) {
 // TestRunEach: one go test over four packages gives each its own result,
 // as a Run of that package alone would.
 func TestRunEach(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)

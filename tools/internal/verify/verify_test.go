@@ -17,6 +17,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testfix.CleanEnv()
+	// The fixtures' tests take milliseconds; a hang is cut off sooner than
+	// a lesson's, and the tests, each on a workbook of its own, run in
+	// parallel while a hang waits.
+	testTimeout = 3 * time.Second
 	os.Exit(m.Run())
 }
 
@@ -25,7 +29,7 @@ const givenSub = "\n// Sub subtracts: given code.\nfunc Sub(a, b int) int { retu
 // TestLesson checks a fixture lesson with a good starter and solution and
 // a corpus with one entry of each kind verify must tell apart.
 func TestLesson(t *testing.T) {
-	testTimeout = 5 * time.Second
+	t.Parallel()
 	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail + givenSub, testfix.Pass + strings.Replace(givenSub, "a - b", "-b + a", 1)}})
 	for _, p := range []string{"lessons", "instructor"} {
 		testfix.Write(t, root, "docs/"+p+"/01-add.md", "# Add\n\n--8<-- \"docs/outputs/01-add/forgot-b.txt\"\n--8<-- \"docs/outputs/01-add/gone.txt\"\n--8<-- \"docs/outputs/01-add/starter.txt\"\n")
@@ -84,6 +88,7 @@ func TestLesson(t *testing.T) {
 
 // TestStarterThatPasses: a starter must fail.
 func TestStarterThatPasses(t *testing.T) {
+	t.Parallel()
 	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Pass, testfix.Pass}})
 	all, _ := lessons.List(root)
 	x := &v{Options: Options{Root: root, All: all}, sem: make(chan struct{}, 2)}
@@ -95,6 +100,7 @@ func TestStarterThatPasses(t *testing.T) {
 }
 
 func TestWorkspace(t *testing.T) {
+	t.Parallel()
 	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}})
 	testfix.Write(t, root, "tools/go.mod", "module example.com/echo-workbook/tools\n\ngo 1.26.0\n")
 	testfix.Write(t, root, "extra/go.mod", "module example.com/elsewhere\n\ngo 1.25.0\n")
@@ -118,6 +124,7 @@ func TestWorkspace(t *testing.T) {
 }
 
 func TestClassroomGradesEveryLesson(t *testing.T) {
+	t.Parallel()
 	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}, "02-add": {testfix.Fail, testfix.Pass}})
 	testfix.Write(t, root, ".github/workflows/classroom.yml", "steps:\n  - with:\n      command: make lesson-01 test\n")
 	all, _ := lessons.List(root)
@@ -136,6 +143,7 @@ func sprintf(format string, args ...any) string {
 // runs verify checks them with, so a recording is current at once; it
 // refuses to record from uncommitted solutions.
 func TestRecord(t *testing.T) {
+	t.Parallel()
 	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}})
 	testfix.Write(t, root, "docs/lessons/01-add.md", "--8<-- \"docs/outputs/01-add/starter.txt\"\n--8<-- \"docs/outputs/01-add/forgot-b.txt\"\n")
 	testfix.Write(t, root, "solutions/01-add/mistakes/forgot-b.txtar", "Add returns a alone.\nwant: does Add return a + b?\n-- add.go: replace --\nfunc Add(a, b int) int { return a + b }\n-- add.go: with --\nfunc Add(a, b int) int { return a }\n")

@@ -3,12 +3,26 @@ package watch
 import (
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
+
+// TestMain runs every test at once unless -parallel says otherwise: they
+// wait out quiet periods and polls, and barely use a CPU, so go test's
+// default (one at a time per CPU) would only queue them.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", "16")
+	}
+	os.Exit(m.Run())
+}
 
 // watching starts a watcher on a folder with one Go file, and returns the
 // folder and its changes; the watcher stops when the test ends, and the
@@ -91,6 +105,7 @@ func saveAside(t *testing.T, path, content string) {
 }
 
 func TestWatchSeesEachKindOfSave(t *testing.T) {
+	t.Parallel()
 	for name, save := range map[string]func(*testing.T, string, string){
 		"write":       func(t *testing.T, p, c string) { write(t, p, c) },
 		"rename over": saveRename,
@@ -100,7 +115,9 @@ func TestWatchSeesEachKindOfSave(t *testing.T) {
 			t.Parallel()
 			// A quiet period well above the default, so that a loaded
 			// machine pausing between a save's steps does not split it.
-			cfg := Config{Quiet: 300 * time.Millisecond, Backstop: time.Hour}
+			// Events only (the backstop never ticks): the polling interval
+			// only makes none wait longer.
+			cfg := Config{Quiet: 300 * time.Millisecond, Backstop: time.Hour, Interval: 20 * time.Millisecond}
 			dir, changes := watching(t, cfg, Fsnotify)
 			save(t, filepath.Join(dir, "add.go"), "package add // saved\n")
 			c := next(t, changes, "a save")
@@ -118,6 +135,7 @@ func TestWatchSeesEachKindOfSave(t *testing.T) {
 // TestWatchDebouncesBursts: ten saves in a row are one change, by file
 // events and by polling alike.
 func TestWatchDebouncesBursts(t *testing.T) {
+	t.Parallel()
 	for _, poll := range []bool{false, true} {
 		t.Run(map[bool]string{false: "events", true: "polling"}[poll], func(t *testing.T) {
 			t.Parallel()
@@ -153,6 +171,7 @@ func TestWatchDebouncesBursts(t *testing.T) {
 // TestWatchFallsBackToPolling: when events never arrive, the backstop sees
 // the change, says so, and polls from then on.
 func TestWatchFallsBackToPolling(t *testing.T) {
+	t.Parallel()
 	silent := func() (*Source, error) {
 		return &Source{Add: func(string) error { return nil }, Close: func() error { return nil }}, nil
 	}
@@ -170,6 +189,7 @@ func TestWatchFallsBackToPolling(t *testing.T) {
 }
 
 func TestWatchPollsWhenEventsCannotStart(t *testing.T) {
+	t.Parallel()
 	broken := func() (*Source, error) { return nil, errors.New("too many open files") }
 	dir, changes := watching(t, Config{Interval: 20 * time.Millisecond}, broken)
 	if c := next(t, changes, "starting"); !strings.Contains(c.Note, "file events do not work here (too many open files)") {
@@ -180,6 +200,7 @@ func TestWatchPollsWhenEventsCannotStart(t *testing.T) {
 }
 
 func TestWatchIgnoresEditorFiles(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"add.go.swp", "4913", "add.go~", ".#add.go", "add.go___jb_tmp___", "README.md"} {
 		if IsWatchedFile(name) {
 			t.Errorf("%s counts as a save", name)
