@@ -329,6 +329,11 @@ func cell(r gotest.Result, killed bool, limit, timeout time.Duration) Cell {
 		c.State = TimedOut
 		c.Message = fmt.Sprintf("%s was still running after %v: cut off by go test -timeout", orElse(r.Test, "a test"), timeout)
 		c.Details = gotest.Cap(r.Details, 8)
+	case strings.Contains(r.Text, "*** Test killed") && strings.Contains(r.Text, "ran too long"):
+		// go test kills a test binary a minute after its -timeout, which
+		// cuts off only a test: this one hung where no test runs (an init).
+		c.State = TimedOut
+		c.Message = fmt.Sprintf("the test binary was still running a minute after its -timeout %v, outside any test (in an init?): killed by go test", timeout)
 	case r.Outcome == gotest.Broken:
 		c.State, c.Message = NoBuild, strings.TrimPrefix(r.Message, "does not build: ")
 		c.Details = gotest.Cap(r.Details, 10)

@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 const (
 	wrong = "package echo\n\n// Add adds.\nfunc Add(a, b int) int { return a * b }\n"
 	spins = "package echo\n\n// Add spins.\nfunc Add(a, b int) int {\n\tfor {\n\t}\n}\n"
+	// sleeps hangs before any test starts, where -timeout cannot cut it off.
+	sleeps = "package echo\n\nimport \"time\"\n\nfunc init() { time.Sleep(time.Hour) }\n\n// Add adds.\nfunc Add(a, b int) int { return a + b }\n"
 	// deletes passes, after deleting its own file and writing another.
 	deletes = "package echo\n\nimport \"os\"\n\n// Add adds, and tidies up.\nfunc Add(a, b int) int {\n\tos.Remove(\"add.go\")\n\tos.WriteFile(\"junk.txt\", []byte(\"x\"), 0o644)\n\treturn a + b\n}\n"
 )
@@ -96,6 +98,7 @@ func sameTree(t *testing.T, before, after map[string]string) {
 }
 
 func TestRunReportsEveryKindOfLearner(t *testing.T) {
+	t.Parallel()
 	root, dir := room(t, map[string][]string{
 		"ana":   {testfix.Pass, wrong},
 		"ben":   {"", ""},
@@ -172,6 +175,23 @@ func TestRunReportsEveryKindOfLearner(t *testing.T) {
 		if c.Test != "TestAddZero" || !strings.Contains(c.Message, "still running after 20s") {
 			t.Errorf("%s: %s: %q, want TestAddZero cut off after 20s", who, c.Test, c.Message)
 		}
+	}
+
+}
+
+// TestRunReportsAHangOutsideAnyTest: -timeout cuts off a test, not an
+// init; go test kills such a binary a minute after its -timeout, and the
+// learner is timed out, not failing.
+func TestRunReportsAHangOutsideAnyTest(t *testing.T) {
+	t.Parallel()
+	root, dir := room(t, map[string][]string{"ivy": {sleeps}})
+	all, _ := lessons.List(root)
+	r, err := Run(context.Background(), Options{Root: root, Room: dir, Lessons: all[:1], Timeout: time.Second, Count: 1, Scratch: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := r.Learner("ivy").Cells["01"]; c.State != TimedOut || !strings.Contains(c.Message, "a minute after its -timeout 1s") {
+		t.Errorf("ivy: %s %q, want timed out, killed a minute after its -timeout", c.State, c.Message)
 	}
 }
 
