@@ -48,7 +48,7 @@ type Options struct {
 	Lessons  []lessons.Lesson // the lessons to report; nil: every lesson
 	Learners []string         // only these learners (folder names); nil: all
 	Scratch  string           // where scratch copies go (each removed after its run); "" = a temporary folder. Keep it outside any workspace
-	Jobs     int              // go test commands at once (one per lesson, each building and testing one package at a time per core); 0 = one per core
+	Jobs     int              // lessons run at once, each by one go test (itself one package at a time per core); 0 = one per core
 	Timeout  time.Duration    // go test -timeout of one learner's test binary; 0 = 60s
 	Race     bool
 	Count    int // go test -count; 0 lets go reuse a passing result of the same code
