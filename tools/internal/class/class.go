@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"example.com/echo-workbook/tools/internal/corpus"
 	"example.com/echo-workbook/tools/internal/gotest"
 	"example.com/echo-workbook/tools/internal/lessons"
 )
@@ -47,16 +48,19 @@ type Options struct {
 	Lessons  []lessons.Lesson // the lessons to report; nil: every lesson
 	Learners []string         // only these learners (folder names); nil: all
 	Scratch  string           // where scratch copies go (each removed after its run); "" = a temporary folder. Keep it outside any workspace
-	Jobs     int              // go test runs at once; 0 = one per core
-	Timeout  time.Duration    // go test -timeout of one run; 0 = 60s
+	Jobs     int              // lessons run at once, each by one go test (itself one package at a time per core); 0 = one per core
+	Timeout  time.Duration    // go test -timeout of one learner's test binary; 0 = 60s
 	Race     bool
 	Count    int // go test -count; 0 lets go reuse a passing result of the same code
 	// Progress, if set, is called after each run (one call at a time).
 	Progress func(done, total int, learner string, l lessons.Lesson, c Cell)
 }
 
-// BuildGrace is what a run gets on top of its -timeout for the build: the
-// whole go test is killed after Timeout+BuildGrace, whatever it is doing.
+// BuildGrace is what a learner's run gets on top of its -timeout for the
+// build: a lesson's go test, which runs n learners' code, is killed after
+// n×(Timeout+BuildGrace), whatever it is doing. It is a backstop: go test
+// itself cuts off each test binary at its -timeout (and kills it a minute
+// later), so one learner's hang costs the others nothing.
 const BuildGrace = 90 * time.Second
 
 // Cell is one learner's result in one lesson.
@@ -66,7 +70,7 @@ type Cell struct {
 	Message string   `json:"message,omitempty"` // one line: the failure, the build error, the cut-off
 	Details []string `json:"details,omitempty"` // what came with it, capped
 	Passed  int      `json:"passed,omitempty"`  // tests that passed
-	Seconds float64  `json:"seconds,omitempty"` // the run, build included
+	Seconds float64  `json:"seconds,omitempty"` // the lesson's go test that ran it, builds included
 	Group   int      `json:"group,omitempty"`   // its group in the lesson's Groups (1 = most common)
 	Diff    string   `json:"diff,omitempty"`    // the reference (-) against the learner's code (+)
 }
@@ -82,7 +86,7 @@ type Report struct {
 	Room     string              `json:"room"`
 	Started  time.Time           `json:"started"`
 	Seconds  float64             `json:"seconds"`
-	Runs     int                 `json:"runs"` // go test runs: identical code is run once
+	Runs     int                 `json:"runs"` // test runs: identical code is run once
 	Lessons  []lessons.Lesson    `json:"lessons"`
 	Learners []Learner           `json:"learners"`
 	Groups   map[string][]*Group `json:"groups"`            // by lesson number, most common first
@@ -111,7 +115,7 @@ func Learners(room string) (names, skipped []string, err error) {
 	return names, skipped, nil
 }
 
-// job is one go test run: one lesson's code, which any number of learners
+// job is one test run: one lesson's code, which any number of learners
 // may share byte for byte.
 type job struct {
 	lesson lessons.Lesson
@@ -166,31 +170,39 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	total := 0
+	var batches [][]*job // by lesson
 	for _, j := range order {
 		total += len(j.cells)
+		i := slices.IndexFunc(batches, func(b []*job) bool { return b[0].lesson.Num == j.lesson.Num })
+		if i < 0 {
+			i, batches = len(batches), append(batches, nil)
+		}
+		batches[i] = append(batches[i], j)
 	}
 
 	var mu sync.Mutex
 	done := 0
 	sem := make(chan struct{}, o.Jobs)
 	var wg sync.WaitGroup
-	for _, j := range order {
+	for _, b := range batches {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			if ctx.Err() != nil {
 				return
 			}
-			c := runJob(ctx, o, scratch, j)
+			cs := runLesson(ctx, o, scratch, b)
 			mu.Lock()
 			defer mu.Unlock()
-			for i, cell := range j.cells {
-				diff := cell.Diff
-				*cell = c
-				cell.Diff = diff
-				done++
-				if o.Progress != nil {
-					o.Progress(done, total, j.names[i], j.lesson, c)
+			for k, j := range b {
+				for i, cell := range j.cells {
+					diff := cell.Diff
+					*cell = cs[k]
+					cell.Diff = diff
+					done++
+					if o.Progress != nil {
+						o.Progress(done, total, j.names[i], j.lesson, cs[k])
+					}
 				}
 			}
 		})
@@ -238,11 +250,11 @@ func (o Options) plan(names, skipped []string, start time.Time) (*Report, []*job
 				continue
 			}
 			c.Diff, _ = lessons.Diff(o.Root, l, mine)
-			key := l.Name + "-" + hash(mine)
-			j := jobs[key]
+			key := hash(mine)
+			j := jobs[l.Name+key]
 			if j == nil {
 				j = &job{lesson: l, files: mine, key: key}
-				jobs[key] = j
+				jobs[l.Name+key] = j
 				order = append(order, j)
 			}
 			j.cells, j.names = append(j.cells, c), append(j.names, name)
@@ -253,33 +265,75 @@ func (o Options) plan(names, skipped []string, start time.Time) (*Report, []*job
 	return rep, order, nil
 }
 
-// runJob runs one lesson's tests on one copy of a learner's code.
+// runLesson runs one lesson's tests on the learners' code of jobs, in one
+// go test: each job's code in its own copy of the lesson, a package of one
+// scratch module. Each package is still built, linked and run as its own
+// test binary, with its own -timeout, as a learner's run would be; the go
+// command's start and module loading are paid once per lesson, not once
+// per learner.
 //
-// The scratch folder is named by the code's hash, so the same code gets the
-// same path on the next make class, and go's test cache can answer for a
-// passing run that nothing changed (unless Count is set).
-func runJob(ctx context.Context, o Options, scratch string, j *job) Cell {
-	dir := filepath.Join(scratch, j.key)
+// The folders are named by the lesson and the code's hash, so the same
+// code gets the same path on the next make class, and go's test cache can
+// answer for a passing run that nothing changed (unless Count is set).
+func runLesson(ctx context.Context, o Options, scratch string, jobs []*job) []Cell {
+	l := jobs[0].lesson
+	lessonDir, dir := filepath.Join(o.Root, l.Dir), filepath.Join(scratch, l.Name)
 	defer removeAll(dir)
-	if err := prepare(filepath.Join(o.Root, j.lesson.Dir), dir, j.files); err != nil {
-		return Cell{State: NoBuild, Message: "could not copy the code to a scratch folder: " + err.Error()}
+	module := lessons.ModulePath(lessonDir)
+	cells := make([]Cell, len(jobs))
+	err := prepareModule(lessonDir, dir)
+	var pkgs []string
+	for i, j := range jobs {
+		if err == nil {
+			err = prepare(lessonDir, filepath.Join(dir, j.key), j.files, module, module+"/"+j.key)
+		}
+		if err != nil {
+			cells[i] = Cell{State: NoBuild, Message: "could not copy the code to a scratch folder: " + err.Error()}
+			continue
+		}
+		pkgs = append(pkgs, "./"+j.key+"/...")
 	}
-	limit := o.Timeout + BuildGrace
+	if len(pkgs) == 0 {
+		return cells
+	}
+	limit := time.Duration(len(pkgs)) * (o.Timeout + BuildGrace)
 	runCtx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	opts := gotest.Options{Race: o.Race, Failfast: true, Count: o.Count, Timeout: o.Timeout}
-	r := gotest.Run(runCtx, dir, opts, []string{"GOWORK=off"}, "./...")
+	// Lean: the room is judged by the tests, as the corpus is. Without go
+	// vet's pass and the binaries' DWARF a room takes a fifth less CPU; code
+	// that only vet rejects is shown by what its tests say (the learner's
+	// own make test still runs vet).
+	opts := gotest.Options{Race: o.Race, Failfast: true, Count: o.Count, Timeout: o.Timeout, Lean: true}
+	rs := gotest.RunGroups(runCtx, dir, opts, []string{"GOWORK=off"}, func(pkg string) string {
+		key, _, _ := strings.Cut(strings.TrimPrefix(pkg, module+"/"), "/")
+		return key // a job's packages: its lesson's and those under cmd
+	}, pkgs...)
+	for i, j := range jobs {
+		if cells[i].State == "" {
+			cells[i] = cell(rs[j.key], runCtx.Err() != nil && ctx.Err() == nil, limit, o.Timeout)
+		}
+	}
+	return cells
+}
+
+// cell says what a job's run showed. killed: its lesson's go test ran past limit.
+func cell(r gotest.Result, killed bool, limit, timeout time.Duration) Cell {
 	c := Cell{Passed: r.Passed, Seconds: r.Wall.Seconds(), Test: r.Test}
 	switch {
-	case runCtx.Err() != nil && ctx.Err() == nil:
-		c.State, c.Message = TimedOut, fmt.Sprintf("go test was still running after %v (its -timeout %v, and %v for the build): killed", limit, o.Timeout, BuildGrace)
+	case killed && r.Outcome != gotest.Hung && !r.Ended:
+		c.State, c.Message = TimedOut, fmt.Sprintf("the lesson's go test was still running after %v (-timeout %v and %v for the build, per learner): killed", limit, timeout, BuildGrace)
 	case r.Outcome == gotest.Passed:
 		c.State = Passing
 	case r.Outcome == gotest.Hung:
 		// Hung or spinning: the dump alone cannot tell which, so say what happened.
 		c.State = TimedOut
-		c.Message = fmt.Sprintf("%s was still running after %v: cut off by go test -timeout", orElse(r.Test, "a test"), o.Timeout)
+		c.Message = fmt.Sprintf("%s was still running after %v: cut off by go test -timeout", orElse(r.Test, "a test"), timeout)
 		c.Details = gotest.Cap(r.Details, 8)
+	case strings.Contains(r.Text, "*** Test killed") && strings.Contains(r.Text, "ran too long"):
+		// go test kills a test binary a minute after its -timeout, which
+		// cuts off only a test: this one hung where no test runs (an init).
+		c.State = TimedOut
+		c.Message = fmt.Sprintf("the test binary was still running a minute after its -timeout %v, outside any test (in an init?): killed by go test", timeout)
 	case r.Outcome == gotest.Broken:
 		c.State, c.Message = NoBuild, strings.TrimPrefix(r.Message, "does not build: ")
 		c.Details = gotest.Cap(r.Details, 10)
@@ -299,15 +353,37 @@ func runJob(ctx context.Context, o Options, scratch string, j *job) Cell {
 	return c
 }
 
-// prepare writes into dst the instructor's lesson lessonDir with the
-// learner's code in place of the starter's.
-func prepare(lessonDir, dst string, mine lessons.Files) error {
-	removeAll(dst) // a run stopped half way may have left it
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+// prepareModule makes dir the scratch module of lessonDir's learners:
+// its go.mod and go.sum.
+func prepareModule(lessonDir, dir string) error {
+	removeAll(dir) // a run stopped half way may have left it
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		b, err := os.ReadFile(filepath.Join(lessonDir, f))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, f), b, 0o644)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepare writes into dst, a package of the scratch module, the
+// instructor's lesson lessonDir with the learner's code in place of the
+// starter's, and its imports of module as imports of pkg.
+func prepare(lessonDir, dst string, mine lessons.Files, module, pkg string) error {
 	if err := os.CopyFS(dst, os.DirFS(lessonDir)); err != nil {
 		return err
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		os.Remove(filepath.Join(dst, f)) // a package of the scratch module, not a module
 	}
 	given, err := lessons.LearnerFiles(dst)
 	if err != nil {
@@ -318,7 +394,10 @@ func prepare(lessonDir, dst string, mine lessons.Files) error {
 			return err
 		}
 	}
-	return mine.Write(dst)
+	if err := mine.Write(dst); err != nil {
+		return err
+	}
+	return corpus.RenameModule(dst, module, pkg)
 }
 
 // removeAll removes dir even where the learner's code took the write bit

@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 const (
 	wrong = "package echo\n\n// Add adds.\nfunc Add(a, b int) int { return a * b }\n"
 	spins = "package echo\n\n// Add spins.\nfunc Add(a, b int) int {\n\tfor {\n\t}\n}\n"
+	// sleeps hangs before any test starts, where -timeout cannot cut it off.
+	sleeps = "package echo\n\nimport \"time\"\n\nfunc init() { time.Sleep(time.Hour) }\n\n// Add adds.\nfunc Add(a, b int) int { return a + b }\n"
 	// deletes passes, after deleting its own file and writing another.
 	deletes = "package echo\n\nimport \"os\"\n\n// Add adds, and tidies up.\nfunc Add(a, b int) int {\n\tos.Remove(\"add.go\")\n\tos.WriteFile(\"junk.txt\", []byte(\"x\"), 0o644)\n\treturn a + b\n}\n"
 )
@@ -96,6 +98,7 @@ func sameTree(t *testing.T, before, after map[string]string) {
 }
 
 func TestRunReportsEveryKindOfLearner(t *testing.T) {
+	t.Parallel()
 	root, dir := room(t, map[string][]string{
 		"ana":   {testfix.Pass, wrong},
 		"ben":   {"", ""},
@@ -172,6 +175,87 @@ func TestRunReportsEveryKindOfLearner(t *testing.T) {
 		if c.Test != "TestAddZero" || !strings.Contains(c.Message, "still running after 20s") {
 			t.Errorf("%s: %s: %q, want TestAddZero cut off after 20s", who, c.Test, c.Message)
 		}
+	}
+
+}
+
+// TestRunReportsAHangOutsideAnyTest: -timeout cuts off a test, not an
+// init; go test kills such a binary a minute after its -timeout, and the
+// learner is timed out, not failing.
+func TestRunReportsAHangOutsideAnyTest(t *testing.T) {
+	t.Parallel()
+	root, dir := room(t, map[string][]string{"ivy": {sleeps}})
+	all, _ := lessons.List(root)
+	r, err := Run(context.Background(), Options{Root: root, Room: dir, Lessons: all[:1], Timeout: time.Second, Count: 1, Scratch: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := r.Learner("ivy").Cells["01"]; c.State != TimedOut || !strings.Contains(c.Message, "a minute after its -timeout 1s") {
+		t.Errorf("ivy: %s %q, want timed out, killed a minute after its -timeout", c.State, c.Message)
+	}
+}
+
+// TestRunCommandsUseTheirLearnersCode: a lesson's command imports the
+// lesson's package by its module path; in the lesson's scratch module each
+// learner's copy must import its own copy of the package, and its command's
+// tests run on that learner's code.
+func TestRunCommandsUseTheirLearnersCode(t *testing.T) {
+	const main = "package main\n\nimport echo \"example.com/echo-workbook/lessons/01-add\"\n\nfunc double(n int) int { return echo.Add(n, n)%s }\n\nfunc main() { println(double(2)) }\n"
+	const test = "package main\n\nimport \"testing\"\n\nfunc TestDouble(t *testing.T) {\n\tif got := double(2); got != 4 {\n\t\tt.Errorf(\"double(2) = %d, want 4\", got)\n\t}\n}\n"
+	root, dir := room(t, map[string][]string{"ana": {testfix.Pass}, "ben": {testfix.Pass}, "cy": {testfix.Pass}, "dee": {""}})
+	testfix.Write(t, root, "lessons/01-add/cmd/adder/main.go", fmt.Sprintf(main, ""))
+	testfix.Write(t, root, "lessons/01-add/cmd/adder/main_test.go", test)
+	testfix.Write(t, root, "lessons/01-add/cmd/untested/main.go", "package main\n\nfunc main() {}\n") // go test skips it: no test files
+	testfix.GitCommit(t, root)
+	for who, extra := range map[string]string{"ana": "", "ben": " + 1", "cy": "", "dee": ""} {
+		testfix.Write(t, dir, who+"/lessons/01-add/cmd/adder/main.go", fmt.Sprintf(main, extra))
+		testfix.Write(t, dir, who+"/lessons/01-add/cmd/adder/main_test.go", test)
+		testfix.Write(t, dir, who+"/lessons/01-add/cmd/untested/main.go", "package main\n\nfunc main() {}\n")
+	}
+	testfix.Write(t, dir, "cy/lessons/01-add/add.go", wrong) // 2*2 = 2+2: only TestAdd sees it
+	all, _ := lessons.List(root)
+	r, err := Run(context.Background(), Options{Root: root, Room: dir, Lessons: all[:1], Timeout: 20 * time.Second, Count: 1, Scratch: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"ana": "passing ", "ben": "failing TestDouble", "cy": "failing TestAdd", "dee": "untouched "}
+	for who, w := range want {
+		if c := r.Learner(who).Cells["01"]; string(c.State)+" "+c.Test != w {
+			t.Errorf("%s: %s %s (%s %v), want %s", who, c.State, c.Test, c.Message, c.Details, w)
+		}
+	}
+}
+
+// TestRunAgainTakesPassingCodeFromGoCache: make class again on code that
+// passed is answered by go's test cache, unless Count is set.
+func TestRunAgainTakesPassingCodeFromGoCache(t *testing.T) {
+	// Add writes a byte to ran for each call, by a system call go's test
+	// cache does not watch.
+	ran := filepath.Join(t.TempDir(), "ran")
+	counts := fmt.Sprintf("package echo\n\nimport \"syscall\"\n\n// Add adds, and counts.\nfunc Add(a, b int) int {\n\tfd, _ := syscall.Open(%q, syscall.O_WRONLY|syscall.O_APPEND|syscall.O_CREAT, 0o644)\n\tsyscall.Write(fd, []byte(\"x\"))\n\tsyscall.Close(fd)\n\treturn a + b\n}\n", ran)
+	root, dir := room(t, map[string][]string{"ana": {counts}})
+	all, _ := lessons.List(root)
+	scratch := t.TempDir()
+	size := func(count int) int64 {
+		r, err := Run(context.Background(), Options{Root: root, Room: dir, Lessons: all[:1], Timeout: 20 * time.Second, Count: count, Scratch: scratch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := r.Learner("ana").Cells["01"]; c.State != Passing {
+			t.Fatalf("ana: %s %s %s, want passing", c.State, c.Test, c.Message)
+		}
+		info, err := os.Stat(ran)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Size()
+	}
+	first := size(0)
+	if again := size(0); again != first {
+		t.Errorf("the same passing code ran again (%d calls, then %d): go's test cache did not answer", first, again)
+	}
+	if forced := size(1); forced == first {
+		t.Errorf("Count 1: the code did not run again")
 	}
 }
 
@@ -357,7 +441,9 @@ func TestRoomOfTwentyLearners(t *testing.T) {
 				t.Fatal(err)
 			}
 			first := mine.Names()[0]
-			mine[first] = append(mine[first], "\n// "+name+"\n"...) // code of its own: no run shared
+			// Code of its own: no run shared, and, by the room's folder name,
+			// nothing in go's build cache from timing another room.
+			mine[first] = append(mine[first], "\n// "+name+" in "+filepath.Base(dir)+"\n"...)
 			if (i*7+j)%10 == 9 {
 				mine[first] = append(mine[first], "var _ = notDeclared\n"...)
 			}

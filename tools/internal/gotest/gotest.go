@@ -121,17 +121,27 @@ func Run(ctx context.Context, dir string, o Options, env []string, pkgs ...strin
 // package would return, for one go command's start and module loading.
 // A package go test printed nothing for is not in the map.
 func RunEach(ctx context.Context, dir string, o Options, env []string, pkgs ...string) map[string]Result {
+	return RunGroups(ctx, dir, o, env, nil, pkgs...)
+}
+
+// RunGroups is RunEach with packages read together: group names the
+// result a package's events go to (nil: its import path), and each
+// group's result is what a Run over just its packages would return.
+func RunGroups(ctx context.Context, dir string, o Options, env []string, group func(pkg string) string, pkgs ...string) map[string]Result {
 	start := time.Now()
 	args := append([]string{"test", "-json"}, o.Flags()...)
 	if o.Failfast {
 		// go test -failfast starts no package's tests after one failed; each
 		// test binary's own -test.failfast stops only that package.
 		args = slices.DeleteFunc(args, func(a string) bool { return a == "-failfast" })
-		pkgs = append(slices.Clip(pkgs), "-args", "-test.failfast")
+		pkgs = append(slices.Clip(pkgs), "-args", "-test.failfast=true") // with "=": go test caches only such flags
 	}
 	ps := map[string]*Parser{}
 	stderr, err := Stream(ctx, dir, append(args, pkgs...), env, func(ev Event) {
 		name := eventPackage(ev)
+		if group != nil {
+			name = group(name)
+		}
 		if ps[name] == nil {
 			ps[name] = &Parser{}
 		}

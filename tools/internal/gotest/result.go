@@ -32,6 +32,7 @@ type Result struct {
 	Panic   string   // "panic: …" or "fatal error: …": the test binary died
 	Race    bool     // the race detector reported a race
 	Cached  bool     // a package's result came from go's test cache
+	Ended   bool     // every package's test binary said how it ended
 	// FirstFail is the time from the start of the first failed test's
 	// binary (after the build) to that test's end.
 	FirstFail time.Duration
@@ -104,6 +105,8 @@ func (p *Parser) Event(ev Event) {
 		s.tests = append(s.tests, ev.Test)
 	case a == "output":
 		p.output(s, ev.Test, strings.TrimRight(ev.Output, "\n"))
+	case a == "skip" && ev.Test == "":
+		s.ended = true // no test files: nothing to run, and that is its end
 	case a != "pass" && a != "fail":
 	case ev.Test == "":
 		s.ended = true
@@ -158,7 +161,7 @@ func (p *Parser) output(s *pkgState, test, line string) {
 // -timeout, runErr how go test exited and stderr what go itself said.
 func (p *Parser) Result(dir string, timeout time.Duration, runErr error, stderr string) Result {
 	r := p.r
-	r.Stderr, r.Text = stderr, p.text()
+	r.Stderr, r.Text, r.Ended = stderr, p.text(), p.ended()
 	var build []string
 	broken := p.setupFail
 	for _, s := range p.pkgs {
