@@ -30,7 +30,7 @@ func runClass(args []string) int {
 	learner := fs.String("learner", "", "one learner's results, and their code against the reference (make: LEARNER=name)")
 	lesson := fs.String("lesson", "", "only these lessons, e.g. 03 or 03,04 (make: LESSON=03)")
 	timeout := fs.Duration("timeout", 60*time.Second, "cut off one run of a lesson's tests after this; the build gets "+class.BuildGrace.String()+" more (make: TIMEOUT=…)")
-	jobs := fs.Int("jobs", 0, "runs at once; 0: one per core (make: JOBS=…)")
+	jobs := fs.Int("jobs", 0, "lessons run at once, each by one go test; 0: one per core (make: JOBS=…)")
 	race := fs.Bool("race", true, "run the tests with the race detector, as learners do (make: RACE=0)")
 	count := fs.Int("count", 0, "go test -count; COUNT=1 runs passing code again instead of taking go's cached result")
 	if cli.Parse(fs, args) != nil {
