@@ -119,24 +119,6 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 	}
 }
 
-// TestExchangeAllReturnsTheFirstFailure: when a client fails, ExchangeAll says so: its
-// error names the client and keeps the cause (errors.Is finds it).
-func TestExchangeAllReturnsTheFirstFailure(t *testing.T) {
-	checkNoLeaks(t)
-	p := serve(t, func(s *session) {
-		if s.client == 2 {
-			s.reset()
-			return
-		}
-		s.echo()
-	})
-	results, err := exchangeAll(context.Background(), p.addr, sessionsOf(4, 3), 4).wait(t, p, func() string {
-		return "The server reset client 2's connection, and echoed the others."
-	})
-	failOnFatal(t)
-	checkReset(t, results, err, 2)
-}
-
 // TestExchangeAllStopsWhenServerStopsReading: a server cuts its reply short and
 // stops reading while the client is still sending far more than the
 // connection can hold. The failed read must not leave the write stuck.
@@ -157,6 +139,7 @@ func TestExchangeAllStopsWhenServerStopsReading(t *testing.T) {
 			"the client's reader failed while its writer was blocked in a Write that could never finish. " +
 			"Exchange (exchange.go, lesson 04's) closes the connection when either side fails, so that the other returns."
 	})
+	failOnFatal(t)
 	if err == nil {
 		t.Fatalf("the server cut its reply short, and ExchangeAll returned no error")
 	}
@@ -213,6 +196,27 @@ func TestExchangeAllReleasesBlockedClientsOnFailure(t *testing.T) {
 	failOnFatal(t)
 	checkReset(t, results, err, 2)
 	x.expectNoneLeft(t, leftBlocked)
+}
+
+// TestExchangeAllReturnsTheFirstFailure: when a client fails, ExchangeAll says so: its
+// error names the client and keeps the cause (errors.Is finds it). The other
+// clients never get their echo, so they always fail too, and always later:
+// only the first error is the cause.
+func TestExchangeAllReturnsTheFirstFailure(t *testing.T) {
+	checkNoLeaks(t)
+	p := serve(t, func(s *session) {
+		if s.client == 2 {
+			s.reset()
+			return
+		}
+		s.hold() // never released: these clients end only when ExchangeAll stops them
+	})
+	results, err := exchangeAll(context.Background(), p.addr, sessionsOf(4, 3), 4).wait(t, p, func() string {
+		return "The server reset client 2's connection and held the other clients' echoes back: " +
+			"they can end only when ExchangeAll stops them because client 2 failed."
+	})
+	failOnFatal(t)
+	checkReset(t, results, err, 2)
 }
 
 // TestExchangeAllLimitsOpenConnections: never more than limit connections are open at
