@@ -141,7 +141,8 @@ func TestExchangeAllStopsWhenServerStopsReading(t *testing.T) {
 	})
 	failOnFatal(t)
 	if err == nil {
-		t.Fatalf("the server cut its reply short, and ExchangeAll returned no error")
+		t.Fatalf("the server cut its reply short, and ExchangeAll returned no error: a client's error must reach " +
+			"the caller: return it from the function you give g.Go, and return what g.Wait returns")
 	}
 }
 
