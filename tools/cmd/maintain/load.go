@@ -44,7 +44,7 @@ func runLoad(ctx context.Context, args []string) int {
 	defer stop()
 	fmt.Printf("load: %d CPU burners on %d cores (each stops within %v whatever happens)\n", len(pids), runtime.NumCPU(), burnFor)
 
-	o.ToolsRace = true // under load, the tools' own tests with -race too
+	o.ToolsFull = true // under load, the tools' own tests in full, afresh, with -race
 	failed := 0
 	for i := 1; i <= *runs && ctx.Err() == nil; i++ {
 		fmt.Printf("\nload: make verify, run %d of %d, beside the burners\n", i, *runs)

@@ -16,6 +16,7 @@ import (
 
 	"example.com/echo-workbook/tools/internal/browser"
 	"example.com/echo-workbook/tools/internal/corpus"
+	"example.com/echo-workbook/tools/internal/gotest"
 	"example.com/echo-workbook/tools/internal/lessons"
 	"example.com/echo-workbook/tools/internal/term"
 	"example.com/echo-workbook/tools/internal/testfix"
@@ -181,8 +182,13 @@ func TestRunReportsEveryKindOfLearner(t *testing.T) {
 
 // TestRunReportsAHangOutsideAnyTest: -timeout cuts off a test, not an
 // init; go test kills such a binary a minute after its -timeout, and the
-// learner is timed out, not failing.
+// learner is timed out, not failing. It waits that minute, so -short
+// (make verify) leaves it to TestCellReportsAHangOutsideAnyTest, which
+// reads a recording of the same run.
 func TestRunReportsAHangOutsideAnyTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits a minute for go test to kill the binary; TestCellReportsAHangOutsideAnyTest reads a recording")
+	}
 	t.Parallel()
 	root, dir := room(t, map[string][]string{"ivy": {sleeps}})
 	all, _ := lessons.List(root)
@@ -192,6 +198,29 @@ func TestRunReportsAHangOutsideAnyTest(t *testing.T) {
 	}
 	if c := r.Learner("ivy").Cells["01"]; c.State != TimedOut || !strings.Contains(c.Message, "a minute after its -timeout 1s") {
 		t.Errorf("ivy: %s %q, want timed out, killed a minute after its -timeout", c.State, c.Message)
+	}
+}
+
+// TestCellReportsAHangOutsideAnyTest reads what go test -json -timeout 1s
+// printed for a package whose init sleeps (testdata/killed-in-init.json,
+// recorded with Go 1.26): the binary killed a minute later, no test named.
+func TestCellReportsAHangOutsideAnyTest(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "killed-in-init.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var p gotest.Parser
+	gotest.ReadLines(f, 1<<20, func(line []byte) {
+		var ev gotest.Event
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatal(err)
+		}
+		p.Event(ev)
+	})
+	r := p.Result("/tmp/inithang", time.Second, errors.New("exit status 1"), "")
+	if c := cell(r, false, time.Hour, time.Second); c.State != TimedOut || !strings.Contains(c.Message, "a minute after its -timeout 1s") {
+		t.Errorf("%s %q, want timed out, killed a minute after its -timeout", c.State, c.Message)
 	}
 }
 

@@ -61,6 +61,7 @@ type Options struct {
 	Count    int           // -count; 0 leaves go's test cache on
 	Timeout  time.Duration // -timeout: a hang is cut off and reported
 	Run      string        // -run
+	Short    bool          // -short: tests that wait a minute on purpose skip themselves
 	// Lean runs are judged by what the tests say, not debugged: no go
 	// vet pass (-vet=off) and a test binary without DWARF (-ldflags=-w;
 	// panics and race reports still name files and lines), a process
@@ -88,6 +89,9 @@ func (o Options) Flags() []string {
 	}
 	if o.Run != "" {
 		args = append(args, "-run", o.Run)
+	}
+	if o.Short {
+		args = append(args, "-short")
 	}
 	return args
 }

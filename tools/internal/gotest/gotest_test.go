@@ -221,8 +221,8 @@ func TestRunEach(t *testing.T) {
 }
 
 func TestOptionsFlags(t *testing.T) {
-	o := Options{Race: true, Failfast: true, Count: 3, Timeout: time.Minute, Run: "TestX"}
-	if got := strings.Join(o.Flags(), " "); got != "-race -failfast -count=3 -timeout 1m0s -run TestX" {
+	o := Options{Race: true, Failfast: true, Count: 3, Timeout: time.Minute, Run: "TestX", Short: true}
+	if got := strings.Join(o.Flags(), " "); got != "-race -failfast -count=3 -timeout 1m0s -run TestX -short" {
 		t.Errorf("flags %q", got)
 	}
 	if got := (Options{}).Flags(); len(got) != 0 {

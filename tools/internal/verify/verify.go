@@ -39,7 +39,7 @@ type Options struct {
 	RequireAll bool             // a skipped check is an error
 	Docs       bool             // only the docs: the site, and the recorded outputs from their runs
 	Jobs       int              // go commands at once (default two per core)
-	ToolsRace  bool             // the tools' own tests with -race too (make load; verify leaves it out to save CI a third build of every tool's module)
+	ToolsFull  bool             // the tools' own tests in full, afresh and with -race (make load; verify runs them -short, cached, without -race: CI saves a third build of every tool's module)
 	Out        io.Writer
 }
 
@@ -215,7 +215,7 @@ func (x *v) warm(ctx context.Context) {
 	})
 	if x.race && !x.Docs {
 		race := all[1:2] // the solutions run with -race; the starters and the corpus without
-		if x.ToolsRace {
+		if x.ToolsFull {
 			race = all[1:]
 		}
 		wg.Go(func() { list(true, race...) })
