@@ -5,6 +5,8 @@
 //	One to three lines, as a learner would recognise it: what was written and why it is wrong.
 //	want: the phrase the first failure message must contain
 //	race: needed   (optional: only the race detector catches it)
+//	shows: TestName (optional: the test whose failure a docs page shows,
+//	                 when which test fails first varies from run to run)
 //
 // followed by edits of the reference: each "-- FILE: replace --" section's
 // text (whole lines) must occur exactly once in FILE and is replaced by the
@@ -35,6 +37,7 @@ type Mistake struct {
 	About string // the description lines
 	Want  string // the phrase the first failure must contain
 	Race  bool   // only -race catches it
+	Shows string // the test a page's recording runs alone, or "" for the first failure
 	edits []edit
 }
 
@@ -83,7 +86,10 @@ func Load(root string, l lessons.Lesson) ([]Mistake, []error) {
 	return ms, errs
 }
 
-var key = regexp.MustCompile(`^(want|race|run):\s*(.*)$`)
+var (
+	key      = regexp.MustCompile(`^(want|race|run|shows):\s*(.*)$`)
+	testName = regexp.MustCompile(`^Test\w*$`)
+)
 
 // Parse reads one mistake; path names it in errors.
 func Parse(path string, data []byte) (Mistake, error) {
@@ -106,6 +112,10 @@ func Parse(path string, data []byte) (Mistake, error) {
 			m.Race = true
 		case k[1] == "race":
 			return bad("%q: the only race line is 'race: needed'", line)
+		case k[1] == "shows" && !testName.MatchString(k[2]):
+			return bad("%q: shows: names one test, as in 'shows: TestServeEchoes'", line)
+		case k[1] == "shows":
+			m.Shows = k[2]
 		case k[1] == "run":
 			return bad("%q: a corpus entry runs every test, as the learner does; delete the run: line", line)
 		}

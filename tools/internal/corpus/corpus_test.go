@@ -27,9 +27,9 @@ func TestParse(t *testing.T) {
 	if m.Name != "forgot-b" || m.Want != "does Add return a + b?" || m.Race || m.About != "Add returns a alone: the learner forgot b." {
 		t.Errorf("parsed %+v", m)
 	}
-	m, err = Parse("x.txtar", []byte("Races.\nwant: DATA RACE\nrace: needed\n-- a.go --\npackage a\n"))
-	if err != nil || !m.Race || !m.edits[0].whole {
-		t.Errorf("race: needed and a whole file: %+v, %v", m, err)
+	m, err = Parse("x.txtar", []byte("Races.\nwant: DATA RACE\nrace: needed\nshows: TestAdd\n-- a.go --\npackage a\n"))
+	if err != nil || !m.Race || m.Shows != "TestAdd" || !m.edits[0].whole {
+		t.Errorf("race: needed, shows: TestAdd and a whole file: %+v, %v", m, err)
 	}
 	for _, bad := range []struct{ text, says string }{
 		{"No want.\n-- a.go: replace --\nx\n-- a.go: with --\ny\n", "no 'want:' line"},
@@ -37,6 +37,7 @@ func TestParse(t *testing.T) {
 		{"One.\nTwo.\nThree.\nFour.\nwant: x\n-- a.go --\n", "4 lines of description"},
 		{"A.\nwant: x\nrun: TestX\n-- a.go --\n", "delete the run: line"},
 		{"A.\nwant: x\nrace: maybe\n-- a.go --\n", "'race: needed'"},
+		{"A.\nwant: x\nshows: TestA TestB\n-- a.go --\n", "shows: names one test"},
 		{"A.\nwant: x\n", "no edits"},
 		{"A.\nwant: x\n-- a.go: replace --\nx\n", "must be followed by '-- a.go: with --'"},
 		{"A.\nwant: x\n-- a.go: replace --\nx\n-- b.go: with --\ny\n", "must be followed by '-- a.go: with --'"},

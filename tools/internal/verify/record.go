@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sync"
@@ -101,12 +102,24 @@ func (x *v) record(ctx context.Context, out docs.Output) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r, dir, err := x.runMistake(ctx, l, m)
+	// Run the lesson's tests on it as a learner does; or, when the first
+	// failure varies from run to run, the one test its page shows, alone.
+	run, pkgs, problem := "", "./...", m.Judge
+	if m.Shows != "" {
+		run, pkgs = "^"+regexp.QuoteMeta(m.Shows)+"$", m.Packages()
+		problem = func(r gotest.Result) string {
+			if r.Outcome != gotest.Failed || r.Test != m.Shows {
+				return fmt.Sprintf("%s does not fail %s (its shows: line) when that test runs alone: %s", m.Path, m.Shows, r.Message)
+			}
+			return ""
+		}
+	}
+	r, dir, err := x.runMistakeOnly(ctx, l, m, run, pkgs)
 	defer os.RemoveAll(dir)
 	if err != nil {
 		return "", err
 	}
-	if p := m.Judge(r); p != "" {
+	if p := problem(r); p != "" {
 		return "", fmt.Errorf("not recorded: %s", p)
 	}
 	return docs.Clean(r.Text, x.Root, dir, l.Dir), nil

@@ -177,3 +177,40 @@ func TestRecord(t *testing.T) {
 		t.Errorf("recorded from an edited solution:\n%s", out.String())
 	}
 }
+
+// TestRecordShows: a corpus entry whose first failure varies names the test
+// its page shows (shows:), and the recording is that test's failure, run
+// alone, which verify finds current.
+func TestRecordShows(t *testing.T) {
+	t.Parallel()
+	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}})
+	const twice = "package echo\n\nimport \"testing\"\n\nfunc TestAddTwice(t *testing.T) {\n\tif got := Add(2, 2); got != 4 {\n\t\tt.Errorf(\"Add(2, 2) = %d, want 4: twice 2 is 4\", got)\n\t}\n}\n"
+	testfix.Write(t, root, "lessons/01-add/twice_test.go", twice)
+	testfix.Write(t, root, "solutions/01-add/twice_test.go", twice)
+	testfix.Write(t, root, "docs/lessons/01-add.md", "--8<-- \"docs/outputs/01-add/forgot-b.txt\"\n")
+	entry := "Add returns a alone.\nwant: does Add return a + b?\nshows: %s\n-- add.go: replace --\nfunc Add(a, b int) int { return a + b }\n-- add.go: with --\nfunc Add(a, b int) int { return a }\n"
+	testfix.Write(t, root, "solutions/01-add/mistakes/forgot-b.txtar", fmt.Sprintf(entry, "TestAddTwice"))
+	testfix.GitCommit(t, root)
+	all, _ := lessons.List(root)
+	var out bytes.Buffer
+	o := Options{Root: root, All: all, Lessons: all, Out: &out}
+	if !Record(context.Background(), o) {
+		t.Fatalf("Record failed:\n%s", out.String())
+	}
+	if rec := testfix.Read(t, root, "docs/outputs/01-add/forgot-b.txt"); !strings.Contains(rec, "--- FAIL: TestAddTwice (") || strings.Contains(rec, "--- FAIL: TestAdd (") {
+		t.Errorf("the recording is not TestAddTwice's failure alone:\n%s", rec)
+	}
+	x := &v{Options: o, sem: make(chan struct{}, 2), scratch: t.TempDir()}
+	x.lesson(context.Background(), all[0], func(string, string, ...any) {})
+	for _, p := range x.problems {
+		if strings.Contains(p, "docs/outputs") {
+			t.Errorf("just recorded, and: %s", p)
+		}
+	}
+	testfix.Write(t, root, "solutions/01-add/mistakes/forgot-b.txtar", fmt.Sprintf(entry, "TestAddsNothing"))
+	testfix.GitCommit(t, root)
+	out.Reset()
+	if Record(context.Background(), o) || !strings.Contains(out.String(), "does not fail TestAddsNothing (its shows: line) when that test runs alone") {
+		t.Errorf("recorded a test that does not fail:\n%s", out.String())
+	}
+}
