@@ -122,7 +122,13 @@ func Run(ctx context.Context, o Options) error {
 			fmt.Fprintf(out, "bench: %s left out: %v\n", l.Name, err)
 			continue
 		}
-		s, err := startServer(ctx, l.Name, bin)
+		args := []string{"-addr", "127.0.0.1:0"}
+		if hasFlag(ctx, bin, "max-conns") {
+			// A cap on clients at once (lesson 08's) stays on, above
+			// every load bench puts on it, so it refuses no one.
+			args = append(args, "-max-conns", fmt.Sprint(idle+o.Conns+o.StreamConns+16))
+		}
+		s, err := startServer(ctx, l.Name, bin, args...)
 		if err != nil {
 			fmt.Fprintf(out, "bench: %s left out: %v\n", l.Name, err)
 			continue
@@ -228,7 +234,13 @@ type server struct {
 	done chan struct{}
 }
 
-var listening = regexp.MustCompile(`listening on (\S+?);`)
+var listening = regexp.MustCompile(`listening on (\S+?)[;\s]`)
+
+// hasFlag says whether the command bin lists -name in its -h usage.
+func hasFlag(ctx context.Context, bin, name string) bool {
+	out, _ := exec.CommandContext(ctx, bin, "-h").CombinedOutput()
+	return strings.Contains(string(out), "-"+name+" ")
+}
 
 // listenAddr finds the address in the server's "listening on" log line.
 func listenAddr(line string) (string, bool) {
@@ -241,8 +253,8 @@ func listenAddr(line string) (string, bool) {
 
 // startServer runs bin on a free loopback port and waits for the line
 // that says where it listens.
-func startServer(ctx context.Context, name, bin string) (*server, error) {
-	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
+func startServer(ctx context.Context, name, bin string, args ...string) (*server, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

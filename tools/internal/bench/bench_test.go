@@ -68,9 +68,10 @@ func TestCandidatesInATree(t *testing.T) {
 
 func TestListenAddr(t *testing.T) {
 	for line, want := range map[string]string{
-		"2026/12/02 05:34:38 echoserver: listening on 127.0.0.1:38189; try: nc 127.0.0.1 38189": "127.0.0.1:38189",
-		"2026/12/02 05:34:38 echoserver: listening on [::1]:7007; try: nc ::1 7007":             "[::1]:7007",
-		"2026/12/02 05:34:38 echoserver: UDP on 127.0.0.1:7007, 10 datagrams/s":                 "",
+		"2026/12/02 05:34:38 echoserver: listening on 127.0.0.1:38189; try: nc 127.0.0.1 38189":                                            "127.0.0.1:38189",
+		"2026/12/02 05:34:38 echoserver: listening on [::1]:7007; try: nc ::1 7007":                                                        "[::1]:7007",
+		"2026/12/02 05:34:38 echoserver: UDP on 127.0.0.1:7007, 10 datagrams/s":                                                            "",
+		"2026/12/02 17:35:49 echoserver: listening on 127.0.0.1:7007 (idle 1m0s, write 10s, at most 1000 clients); try: nc 127.0.0.1 7007": "127.0.0.1:7007",
 	} {
 		if got, _ := listenAddr(line); got != want {
 			t.Errorf("listenAddr(%q) = %q, want %q", line, got, want)
