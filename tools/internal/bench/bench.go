@@ -37,20 +37,20 @@ const Loader = "10-measure"
 type Options struct {
 	Root        string
 	All         []lessons.Lesson
-	Runs        int // each load this many times per server, the median reported
-	Conns       int // connections for the round trips
-	Rounds      int // round trips on each
-	StreamConns int // connections for streaming
-	StreamMB    int // megabytes each way on each
-	Idle        int // idle connections held
+	Runs        int   // each load this many times per server, the median reported
+	Conns       []int // connections for the round trips: a load with each many
+	Trips       int   // round trips in all in each of those loads, shared among its connections
+	StreamConns int   // connections for streaming
+	StreamMB    int   // megabytes each way on each
+	Idle        int   // idle connections held
 	Out         io.Writer
 }
 
 // A result is what one server measured.
 type result struct {
 	name       string
-	perSecond  []float64 // round trips a second, one per run
-	p50, p99   []float64 // µs
+	perSecond  [][]float64 // round trips a second: per o.Conns, one per run
+	p50, p99   []float64   // µs, with the most connections
 	mbps       []float64
 	idleBytes  float64 // RSS growth per idle connection
 	idleFiles  float64 // open files per idle connection
@@ -126,7 +126,7 @@ func Run(ctx context.Context, o Options) error {
 		if hasFlag(ctx, bin, "max-conns") {
 			// A cap on clients at once (lesson 08's) stays on, above
 			// every load bench puts on it, so it refuses no one.
-			args = append(args, "-max-conns", fmt.Sprint(idle+o.Conns+o.StreamConns+16))
+			args = append(args, "-max-conns", fmt.Sprint(idle+slices.Max(o.Conns)+o.StreamConns+16))
 		}
 		s, err := startServer(ctx, l.Name, bin, args...)
 		if err != nil {
@@ -152,7 +152,7 @@ func Run(ctx context.Context, o Options) error {
 
 	results := make([]*result, len(servers))
 	for i, s := range servers {
-		results[i] = &result{name: s.name}
+		results[i] = &result{name: s.name, perSecond: make([][]float64, len(o.Conns))}
 		// First, on a server that has done nothing yet: memory per idle connection.
 		if idle > 0 {
 			fmt.Fprintf(out, "bench: %s: holding %d idle connections\n", s.name, idle)
@@ -164,16 +164,21 @@ func Run(ctx context.Context, o Options) error {
 	for run := 1; run <= o.Runs && ctx.Err() == nil; run++ {
 		for i, s := range servers {
 			fmt.Fprintf(out, "bench: run %d of %d: %s\n", run, o.Runs, s.name)
-			var rt struct{ PerSecond, P50us, P99us float64 }
-			if err := load(ctx, loader, s.addr, &rt, "-conns", fmt.Sprint(o.Conns), "-rounds", fmt.Sprint(o.Rounds), "-stream", "0"); err != nil {
-				return fmt.Errorf("%s: %w", s.name, err)
+			r := results[i]
+			for c, n := range o.Conns {
+				var rt struct{ PerSecond, P50us, P99us float64 }
+				if err := load(ctx, loader, s.addr, &rt, "-conns", fmt.Sprint(n), "-rounds", fmt.Sprint(max(1, o.Trips/n)), "-stream", "0"); err != nil {
+					return fmt.Errorf("%s: %w", s.name, err)
+				}
+				r.perSecond[c] = append(r.perSecond[c], rt.PerSecond)
+				if c == len(o.Conns)-1 {
+					r.p50, r.p99 = append(r.p50, rt.P50us), append(r.p99, rt.P99us)
+				}
 			}
 			var st struct{ Mbps float64 }
 			if err := load(ctx, loader, s.addr, &st, "-rounds", "0", "-stream-conns", fmt.Sprint(o.StreamConns), "-stream", fmt.Sprint(o.StreamMB)); err != nil {
 				return fmt.Errorf("%s: %w", s.name, err)
 			}
-			r := results[i]
-			r.perSecond, r.p50, r.p99 = append(r.perSecond, rt.PerSecond), append(r.p50, rt.P50us), append(r.p99, rt.P99us)
 			r.mbps = append(r.mbps, st.Mbps)
 		}
 	}
@@ -378,9 +383,25 @@ func (s *server) idleMemory(ctx context.Context, loader string, n int) (bytes, f
 
 // report prints the table, each number also as a ratio to the first server's.
 func report(out io.Writer, o Options, idle int, rs []*result) {
-	fmt.Fprintf(out, "\nmedian of %d runs. round trips: %d connections × %d, 64-byte messages; streaming: %d connections × %d MB each way; idle: %d connections\n",
-		o.Runs, o.Conns, o.Rounds, o.StreamConns, o.StreamMB, idle)
-	fmt.Fprintf(out, "%-22s %-22s %-18s %-18s %-22s %-16s %s\n", "server", "round trips/s", "p50 / p99 µs", "streaming MB/s", "memory per idle conn", "files per conn", "CPU once clients left")
+	var conns []string
+	for _, n := range o.Conns {
+		conns = append(conns, fmt.Sprint(n))
+	}
+	most := slices.Max(o.Conns)
+	fmt.Fprintf(out, "\nmedian of %d runs. round trips: %d in all on %s connections, 64-byte messages; streaming: %d connections × %d MB each way; idle: %d connections\n",
+		o.Runs, o.Trips, strings.Join(conns, ", then "), o.StreamConns, o.StreamMB, idle)
+	row := func(cells ...string) {
+		fmt.Fprintf(out, "%-22s", cells[0])
+		for _, c := range cells[1 : len(cells)-1] {
+			fmt.Fprintf(out, " %-20s", c)
+		}
+		fmt.Fprintf(out, " %s\n", cells[len(cells)-1])
+	}
+	var head []string
+	for _, n := range o.Conns {
+		head = append(head, fmt.Sprintf("trips/s on %d", n))
+	}
+	row(slices.Concat([]string{"server"}, head, []string{fmt.Sprintf("p50 / p99 µs on %d", most), "streaming MB/s", "memory per idle conn", "files per conn", "CPU once clients left"})...)
 	first := rs[0]
 	memBase := 0.0 // the first server whose memory was measured
 	for _, r := range rs {
@@ -399,11 +420,14 @@ func report(out io.Writer, o Options, idle int, rs []*result) {
 		if cpu == "" {
 			cpu = fmt.Sprintf("%.1f%% of a core", r.cpuPercent)
 		}
-		fmt.Fprintf(out, "%-22s %-22s %-18s %-18s %-22s %-16s %s\n", r.name,
-			fmt.Sprintf("%.0f %s", median(r.perSecond), ratio(median(r.perSecond), median(first.perSecond))),
+		cells := []string{r.name}
+		for c := range o.Conns {
+			cells = append(cells, fmt.Sprintf("%.0f %s", median(r.perSecond[c]), ratio(median(r.perSecond[c]), median(first.perSecond[c]))))
+		}
+		row(append(cells,
 			fmt.Sprintf("%.0f / %.0f", median(r.p50), median(r.p99)),
 			fmt.Sprintf("%.0f %s", median(r.mbps), ratio(median(r.mbps), median(first.mbps))),
-			mem, files, cpu)
+			mem, files, cpu)...)
 	}
 	fmt.Fprintf(out, "(×: against %s, measured side by side on this machine; read the ratios, not the numbers)\n", first.name)
 }

@@ -100,11 +100,12 @@ func TestParseProc(t *testing.T) {
 
 func TestReportSaysRatios(t *testing.T) {
 	var b strings.Builder
-	report(&b, Options{Runs: 3, Conns: 8, Rounds: 10, StreamConns: 4, StreamMB: 1}, 100, []*result{
-		{name: "02-concurrent-echo", perSecond: []float64{100, 300, 200}, p50: []float64{1}, p99: []float64{2}, mbps: []float64{50}, idleBytes: 4096, idleFiles: 3},
-		{name: "06-cancellation", perSecond: []float64{150, 150, 150}, p50: []float64{1}, p99: []float64{2}, mbps: []float64{100}, idleBytes: 2048, cpuNote: "not measured"},
+	report(&b, Options{Runs: 3, Conns: []int{1, 64}, Trips: 640, StreamConns: 4, StreamMB: 1}, 100, []*result{
+		{name: "02-concurrent-echo", perSecond: [][]float64{{10, 30, 20}, {100, 300, 200}}, p50: []float64{1}, p99: []float64{2}, mbps: []float64{50}, idleBytes: 4096, idleFiles: 3},
+		{name: "06-cancellation", perSecond: [][]float64{{5}, {150, 150, 150}}, p50: []float64{1}, p99: []float64{2}, mbps: []float64{100}, idleBytes: 2048, cpuNote: "not measured"},
 	})
-	for _, want := range []string{"200 (1.00×)", "150 (0.75×)", "100 (2.00×)", "2.0 KiB (0.50×)", "3.0", "not measured", "0.0% of a core"} {
+	for _, want := range []string{"640 in all on 1, then 64 connections", "trips/s on 1", "trips/s on 64", "p50 / p99 µs on 64",
+		"20 (1.00×)", "5 (0.25×)", "200 (1.00×)", "150 (0.75×)", "100 (2.00×)", "2.0 KiB (0.50×)", "3.0", "not measured", "0.0% of a core"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the report has no %q:\n%s", want, b.String())
 		}
