@@ -162,12 +162,6 @@ func (x *v) runStarter(ctx context.Context, l lessons.Lesson) gotest.Result {
 	return x.test(ctx, filepath.Join(x.Root, l.Dir), learnerOptions(false), []string{"GOWORK=off"}, "./...")
 }
 
-// runMistake applies mistake m to a scratch copy of the reference and runs
-// the tests there. The caller removes dir.
-func (x *v) runMistake(ctx context.Context, l lessons.Lesson, m corpus.Mistake) (r gotest.Result, dir string, err error) {
-	return x.runMistakeOnly(ctx, l, m, "", "./...")
-}
-
 // A mistake's run in a batch: its result, the folder it ran in, or why
 // it could not run.
 type ran struct {
@@ -248,8 +242,9 @@ func ctxErr(ctx context.Context) string {
 	return ""
 }
 
-// runMistakeOnly runs mistake m like runMistake, but only the tests run
-// matches (a -run pattern; "" runs them all) in the packages pkgs matches.
+// runMistakeOnly applies mistake m to a scratch copy of the reference and
+// runs there the tests run matches (a -run pattern; "" runs them all) in
+// the packages pkgs matches. The caller removes dir.
 func (x *v) runMistakeOnly(ctx context.Context, l lessons.Lesson, m corpus.Mistake, run, pkgs string) (r gotest.Result, dir string, err error) {
 	dir = filepath.Join(x.scratch, l.Name, m.Name)
 	ref := filepath.Join(x.Root, l.Ref)
