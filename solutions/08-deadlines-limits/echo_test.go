@@ -94,6 +94,12 @@ func TestSilentClientIsDisconnected(t *testing.T) {
 		}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
+		if conn.closeCount() == 0 {
+			if got, _ := readPipe(c, 64); len(got) > 0 {
+				l.fatalf(t, "a client connected and said nothing for 11s (Idle: 10s), and the server sent it %q: an echo "+
+					"server sends only what it got. Just return: defer conn.Close() says goodbye", got)
+			}
+		}
 		expectCutOff(t, l, conn, before, "a client connected and said nothing for 11s (Idle: 10s)",
 			"Before each chunk, set a read deadline (conn.SetReadDeadline(time.Now().Add(lim.Idle))): "+
 				"a Read with nothing to read then fails with os.ErrDeadlineExceeded")
@@ -173,6 +179,7 @@ func TestClientThatFallsSilentIsDisconnected(t *testing.T) {
 // it is cut off by Idle+Write (15s).
 func TestClientThatNeverReadsIsCutOff(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		synctest.Wait() // Serve is in Accept
@@ -185,6 +192,15 @@ func TestClientThatNeverReadsIsCutOff(t *testing.T) {
 		expectCutOff(t, l, conn, before, "a client sent 1 MiB and never read its echo, for 16s (Idle+Write: 15s)",
 			"Before each chunk, set a write deadline too (conn.SetWriteDeadline): a read deadline does not "+
 				"wake a Write blocked on a client that does not read")
+		switch log := logs.String(); {
+		case log == "(nothing)":
+			l.fatalf(t, "the server cut off a client that never read its echo, and logged nothing: return an error "+
+				"from handle, so whoever runs the server knows why clients were dropped")
+		case strings.Contains(log, "silent"):
+			l.fatalf(t, "the server cut off a client that sent 1 MiB and never read its echo, and logged: %s. It was "+
+				"not silent: tell the write deadline from the read one (time.Now() against the write deadline) "+
+				"before you look at n", strings.TrimSpace(log))
+		}
 	})
 }
 
