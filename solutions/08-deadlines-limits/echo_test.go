@@ -179,7 +179,6 @@ func TestClientThatFallsSilentIsDisconnected(t *testing.T) {
 // it is cut off by Idle+Write (15s).
 func TestClientThatNeverReadsIsCutOff(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
-		logs := captureLog(t)
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		synctest.Wait() // Serve is in Accept
@@ -192,15 +191,6 @@ func TestClientThatNeverReadsIsCutOff(t *testing.T) {
 		expectCutOff(t, l, conn, before, "a client sent 1 MiB and never read its echo, for 16s (Idle+Write: 15s)",
 			"Before each chunk, set a write deadline too (conn.SetWriteDeadline): a read deadline does not "+
 				"wake a Write blocked on a client that does not read")
-		switch log := logs.String(); {
-		case log == "(nothing)":
-			l.fatalf(t, "the server cut off a client that never read its echo, and logged nothing: return an error "+
-				"from handle, so whoever runs the server knows why clients were dropped")
-		case strings.Contains(log, "silent"):
-			l.fatalf(t, "the server cut off a client that sent 1 MiB and never read its echo, and logged: %s. It was "+
-				"not silent: tell the write deadline from the read one (time.Now() against the write deadline) "+
-				"before you look at n", strings.TrimSpace(log))
-		}
 	})
 }
 
@@ -234,6 +224,34 @@ func TestSlowReaderGetsNoHoles(t *testing.T) {
 				"on after a write deadline does, since the bytes read and not yet written are lost then. Go on only "+
 				"after a read deadline (check time.Now() against the write deadline you set); after a write deadline, "+
 				"return", len(got), explain(err), d)
+		}
+	})
+}
+
+// TestUnreadEchoIsLoggedWhy: a client cut off for not reading its echo is
+// worth a line in the log, and one that says so: it was not silent.
+// (After TestSlowReaderGetsNoHoles: a hole is the worse news.)
+func TestUnreadEchoIsLoggedWhy(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		c, conn := s.connectPipe(t)
+		c.SetDeadline(time.Now().Add(time.Hour))
+		go c.Write(randomBytes(1 << 20)) // ends when the server closes
+		time.Sleep(16 * time.Second)
+		synctest.Wait()
+		if conn.closeCount() == 0 {
+			l.fatalf(t, "a client sent 1 MiB and never read its echo, for 16s (Idle+Write: 15s), and was still connected")
+		}
+		switch log := logs.String(); {
+		case log == "(nothing)":
+			l.fatalf(t, "the server cut off a client that never read its echo, and logged nothing: return an error "+
+				"from handle, so whoever runs the server knows why clients were dropped")
+		case strings.Contains(log, "silent"):
+			l.fatalf(t, "the server cut off a client that sent 1 MiB and never read its echo, and logged: %s. It was "+
+				"not silent: tell the write deadline from the read one (time.Now() against the write deadline) "+
+				"before you look at n", strings.TrimSpace(log))
 		}
 	})
 }
