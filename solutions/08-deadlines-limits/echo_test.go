@@ -102,7 +102,8 @@ func TestSilentClientIsDisconnected(t *testing.T) {
 		}
 		expectCutOff(t, l, conn, before, "a client connected and said nothing for 11s (Idle: 10s)",
 			"Before each chunk, set a read deadline (conn.SetReadDeadline(time.Now().Add(lim.Idle))): "+
-				"a Read with nothing to read then fails with os.ErrDeadlineExceeded")
+				"a Read with nothing to read then fails with os.ErrDeadlineExceeded, and io.CopyN returns n == 0: "+
+				"then return, the client is silent")
 		if got, err := readPipe(c, 1); len(got) > 0 || !errors.Is(err, io.EOF) {
 			l.fatalf(t, "the server disconnected a silent client; the client then read %q and %v, want io.EOF", got, err)
 		}
