@@ -223,8 +223,8 @@ func TestSlowReaderGetsNoHoles(t *testing.T) {
 			l.fatalf(t, "a client sent 256 KiB and read its echo 1 KiB every 4s; it got %d bytes, then %s, and they "+
 				"are not the start of what it sent: %s. A hole: bytes the server read and never wrote. That is what going "+
 				"on after a write deadline does, since the bytes read and not yet written are lost then. Go on only "+
-				"after a read deadline (check time.Now() against the write deadline you set); after a write deadline, "+
-				"return", len(got), explain(err), d)
+				"after a read deadline (time.Now().Before(the write deadline you set): when it passes, time.Now() may "+
+				"equal it); after a write deadline, return", len(got), explain(err), d)
 		}
 	})
 }
