@@ -94,9 +94,16 @@ func TestSilentClientIsDisconnected(t *testing.T) {
 		}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
+		if conn.closeCount() == 0 {
+			if got, _ := readPipe(c, 64); len(got) > 0 {
+				l.fatalf(t, "a client connected and said nothing for 11s (Idle: 10s), and the server sent it %q: an echo "+
+					"server sends only what it got. Just return: defer conn.Close() says goodbye", got)
+			}
+		}
 		expectCutOff(t, l, conn, before, "a client connected and said nothing for 11s (Idle: 10s)",
 			"Before each chunk, set a read deadline (conn.SetReadDeadline(time.Now().Add(lim.Idle))): "+
-				"a Read with nothing to read then fails with os.ErrDeadlineExceeded")
+				"a Read with nothing to read then fails with os.ErrDeadlineExceeded, and io.CopyN returns n == 0: "+
+				"then return, the client is silent")
 		if got, err := readPipe(c, 1); len(got) > 0 || !errors.Is(err, io.EOF) {
 			l.fatalf(t, "the server disconnected a silent client; the client then read %q and %v, want io.EOF", got, err)
 		}
@@ -112,6 +119,7 @@ func TestSilentClientIsDisconnected(t *testing.T) {
 // every echo. Its lines never fill a chunk.
 func TestTypingClientStaysConnected(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		c, _ := s.connectPipe(t)
@@ -126,12 +134,43 @@ func TestTypingClientStaysConnected(t *testing.T) {
 			}
 			if err != nil {
 				l.fatalf(t, "a client sent a line every 4s (Idle: 10s); after %ds, sending line %d, it saw %v. It was never "+
-					"silent for 10s. Two causes fit: the read deadline was set once and never moved (set it again "+
-					"before each chunk), or a read deadline that passed was taken for silence though the client "+
-					"had sent during that chunk (io.CopyN returned n > 0: not silent, go on)", 4*(i-1), i, explain(err))
+					"silent for 10s. The server logged: %s. Causes that fit: the deadlines were set once, never moved "+
+					"(set them before each chunk); or a read deadline was taken for the end: for silence though "+
+					"io.CopyN returned n > 0 (slow, not silent: go on), for the write deadline (set that one at "+
+					"Idle+Write: a timeout before then is the read deadline's), or not recognised (it comes "+
+					"wrapped: errors.Is(err, os.ErrDeadlineExceeded))", 4*(i-1), i, explain(err),
+					strings.TrimSpace(logs.String()))
 			}
 			time.Sleep(4 * time.Second)
 		}
+	})
+}
+
+// TestClientThatFallsSilentIsDisconnected: a client that sends four
+// chunks and a line at once, reads its echo, then says nothing, is
+// disconnected by 2·Idle after its last byte: silence is measured per
+// chunk, from when each begins, not from bytes sent long ago.
+func TestClientThatFallsSilentIsDisconnected(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		synctest.Wait() // Serve is in Accept
+		before := ourGoroutines()
+		c, conn := s.connectPipe(t)
+		sent := append(randomBytes(4*chunk), "that is all\n"...)
+		go c.Write(sent)
+		got := make([]byte, len(sent))
+		n, err := io.ReadFull(c, got)
+		if d := mismatch(got[:n], sent); d != "" || err != nil {
+			l.fatalf(t, "a client sent %d bytes at once and read its echo: %s, then %s", len(sent), d, explain(err))
+		}
+		time.Sleep(21 * time.Second)
+		synctest.Wait()
+		expectCutOff(t, l, conn, before, "a client sent 512 KiB and a line at once, read its echo, then said nothing "+
+			"for 21s (Idle: 10s; measured per chunk, silence may last 2·Idle, not more)",
+			"Causes that fit: silence judged by bytes sent in earlier chunks (only this chunk's n counts: "+
+				"n == 0 is silence), or a deadline moved on from the last one instead of from time.Now() "+
+				"(each chunk done early banks time)")
 	})
 }
 
@@ -184,8 +223,36 @@ func TestSlowReaderGetsNoHoles(t *testing.T) {
 			l.fatalf(t, "a client sent 256 KiB and read its echo 1 KiB every 4s; it got %d bytes, then %s, and they "+
 				"are not the start of what it sent: %s. A hole: bytes the server read and never wrote. That is what going "+
 				"on after a write deadline does, since the bytes read and not yet written are lost then. Go on only "+
-				"after a read deadline (check time.Now() against the write deadline you set); after a write deadline, "+
-				"return", len(got), explain(err), d)
+				"after a read deadline (time.Now().Before(the write deadline you set): when it passes, time.Now() may "+
+				"equal it); after a write deadline, return", len(got), explain(err), d)
+		}
+	})
+}
+
+// TestUnreadEchoIsLoggedWhy: a client cut off for not reading its echo is
+// worth a line in the log, and one that says so: it was not silent.
+// (After TestSlowReaderGetsNoHoles: a hole is the worse news.)
+func TestUnreadEchoIsLoggedWhy(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
+		l := newFakeListener(t)
+		s, _ := startPipe(t, l, tight)
+		c, conn := s.connectPipe(t)
+		c.SetDeadline(time.Now().Add(time.Hour))
+		go c.Write(randomBytes(1 << 20)) // ends when the server closes
+		time.Sleep(16 * time.Second)
+		synctest.Wait()
+		if conn.closeCount() == 0 {
+			l.fatalf(t, "a client sent 1 MiB and never read its echo, for 16s (Idle+Write: 15s), and was still connected")
+		}
+		switch log := logs.String(); {
+		case log == "(nothing)":
+			l.fatalf(t, "the server cut off a client that never read its echo, and logged nothing: return an error "+
+				"from handle, so whoever runs the server knows why clients were dropped")
+		case strings.Contains(log, "silent"):
+			l.fatalf(t, "the server cut off a client that sent 1 MiB and never read its echo, and logged: %s. It was "+
+				"not silent: tell the write deadline from the read one (time.Now() against the write deadline) "+
+				"before you look at n", strings.TrimSpace(log))
 		}
 	})
 }
@@ -219,7 +286,7 @@ func TestIdleHandlerDoesNotPoll(t *testing.T) {
 func TestConnectionsOverTheCapAreRefused(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
-		s, _ := startPipe(t, l, tight)
+		s, tally := startPipe(t, l, tight)
 		a, _ := s.connectPipe(t)
 		b, _ := s.connectPipe(t)
 		for _, c := range []net.Conn{a, b} {
@@ -230,6 +297,16 @@ func TestConnectionsOverTheCapAreRefused(t *testing.T) {
 		}
 		third, conn := connectOverCap(t, s, l, "two clients were being served, MaxConns is 2")
 		expectRefused(t, l, third, conn, "two clients were being served, MaxConns is 2")
+		synctest.Wait()
+		if s.stopped() {
+			l.fatalf(t, "Serve refused a client over the cap, and then returned (err = %v): refuse and go on to the "+
+				"next Accept (continue); only a closed listener ends Serve", s.err)
+		}
+		if n := tally.last().calls.Load(); n > 0 {
+			l.fatalf(t, "Serve refused a client over the cap and closed its connection, and then a handler used it "+
+				"(%d calls to Read or to set a deadline): after refusing, go on to the next Accept (continue). A "+
+				"handler for a refused client gives back a slot it never took", n)
+		}
 		if err := pipeEcho(a, "still served\n"); err != nil {
 			l.fatalf(t, "a third client was refused, and then the first client, sending %q, got %s: refusing one "+
 				"client must not touch the others", "still served\n", explain(err))
@@ -239,7 +316,7 @@ func TestConnectionsOverTheCapAreRefused(t *testing.T) {
 		d, _ := s.connectPipe(t)
 		if err := pipeEcho(d, "my turn\n"); err != nil {
 			l.fatalf(t, "with MaxConns 2, one of two clients left, and the next client, sending %q, got %s: when a "+
-				"handler ends, give its slot back", "my turn\n", explain(err))
+				"handler ends, give its slot back; and a client refused before must not keep one", "my turn\n", explain(err))
 		}
 	})
 }
@@ -465,6 +542,10 @@ func expectRefused(t *testing.T, l *fakeListener, client net.Conn, conn *fakeCon
 	if conn.closeCount() > 0 {
 		return
 	}
+	if got, _ := readPipe(client, 64); len(got) > 0 {
+		l.fatalf(t, "%s; Serve sent the next client %q, where it should refuse without a byte: close the "+
+			"connection, nothing else (a client that does not read would hold Serve up)", situation, got)
+	}
 	werr := make(chan error, 1)
 	go func() { werr <- pipeEcho(client, "let me in\n") }()
 	synctest.Wait()
@@ -475,6 +556,10 @@ func expectRefused(t *testing.T, l *fakeListener, client net.Conn, conn *fakeCon
 				"is free, close the connection at once", situation)
 		}
 	default:
+	}
+	if conn.closeCount() > 0 {
+		l.fatalf(t, "%s; Serve accepted the next client and closed it only later, not at once: when no slot is "+
+			"free, close the connection before the next Accept", situation)
 	}
 	l.fatalf(t, "%s; Serve accepted the next client and neither served it nor closed it: it waits, with no answer. "+
 		"If it waits for a slot, it queues, and this server refuses instead: close the connection at once. "+
