@@ -146,6 +146,21 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 			t.Fatalf("after Shutdown began, client %s read %v; want the server to close the connection", client.name, err)
 		}
 	}
+	// Until the clients close their end, Shutdown waits: blocked, as are
+	// the handlers (goodbye), not checking again and again.
+	if st, ok := waitUntil(func() bool {
+		for _, g := range ourGoroutines() {
+			if g.busy() {
+				return false
+			}
+		}
+		return true
+	}); !ok {
+		t.Fatalf("Shutdown had begun, and both quiet clients had been disconnected; while it waited for them to "+
+			"close their end, your code never settled into a wait: %s. Wait by blocking (a select on ctx.Done() and "+
+			"a channel closed once the handlers are done), not in a loop that checks again and again. "+
+			"Where your code is:\n\n%s", st, where(st.gs))
+	}
 	// A says goodbye at once; B a little later, as nc does when its user
 	// presses Ctrl-D. Until then the server cannot know that B will not
 	// send again, so its handler waits (goodbye).
@@ -234,6 +249,10 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 				"(the test held that Write until Shutdown acted on the connection): closing a connection under its "+
 				"handler loses what it holds, and a reset throws away the echo on its way. Stop the reads instead, "+
 				"conn.SetReadDeadline(time.Now()): io.Copy writes what it has read, then returns", held)
+		case conn.writesStoppedWhileHeld():
+			why = fmt.Sprintf("Shutdown set a deadline on the connection's writes too (SetDeadline, or SetWriteDeadline) "+
+				"while its handler was writing the echo of %d of them (the test held that Write until Shutdown acted on "+
+				"the connection): the Write timed out. Stop only the reads: conn.SetReadDeadline(time.Now())", held)
 		case errors.Is(r.err, syscall.ECONNRESET):
 			why = "A reset throws away the echo on its way: let handle finish, instead of closing the connection under it"
 		default:
@@ -319,27 +338,39 @@ func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
 
 // ---- in a bubble, on a fake clock ----
 
-// TestShutdownStopsAcceptingAtOnce: the listener is closed, and Serve
-// returns, as soon as Shutdown begins: not once the clients are done.
+// TestShutdownStopsAcceptingAtOnce: the listeners are closed, and each
+// Serve returns, as soon as Shutdown begins: not once the clients are
+// done. The server listens on two addresses, as a server may: Serve is
+// called once for each.
 func TestShutdownStopsAcceptingAtOnce(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, srv := start(t, l)
+		l2 := newFakeListener(t)
+		serve2 := goCall("Serve", func() (struct{}, error) { return struct{}{}, srv.Serve(l2) })
+		synctest.Wait() // both are in Accept
 		c, _ := s.connectPipe(t)
 		writeTo(t, l, c, "echo this, but I am not reading yet") // the handler is busy writing its echo
 
 		x := shutdown(srv, context.Background())
 		synctest.Wait()
-		if !l.isClosed() {
+		switch {
+		case !l.isClosed() && !l2.isClosed():
 			l.fatalf(t, "Shutdown had begun, and was waiting for a client to read its echo, with its listener "+
 				"still open: new clients still got in. Close the listeners first, at once, then wait")
+		case !l.isClosed() || !l2.isClosed():
+			l.fatalf(t, "Serve was serving two listeners (called once for each); Shutdown had begun, and had closed "+
+				"one of them, and left the other open: new clients still got in there. Note every listener Serve "+
+				"is given, keeping those of the calls before, and close them all")
 		}
-		if !s.stopped() {
-			l.fatalf(t, "Shutdown had closed the listener, and Serve had not returned: when Accept fails "+
+		if !s.stopped() || !serve2.returned() {
+			l.fatalf(t, "Shutdown had closed both listeners, and a Serve had not returned: when Accept fails "+
 				"after Shutdown began, return ErrServerClosed")
 		}
-		if !errors.Is(s.err, ErrServerClosed) {
-			l.fatalf(t, "after Shutdown began, Serve returned %v; want ErrServerClosed", s.err)
+		for _, err := range []error{s.err, serve2.err} {
+			if !errors.Is(err, ErrServerClosed) {
+				l.fatalf(t, "after Shutdown began, Serve returned %v; want ErrServerClosed", err)
+			}
 		}
 		readAll(t, l, c, "echo this, but I am not reading yet")
 		synctest.Wait()
@@ -494,6 +525,43 @@ func TestShutdownCutsOffWhenCtxEnds(t *testing.T) {
 		if logs.contains("closed") {
 			l.fatalf(t, "Shutdown cut off a client, as asked, and the server logged it as an error: that is no news. "+
 				"Log handle's error only if Shutdown has not begun. The log:\n%s", logs)
+		}
+	})
+}
+
+// TestShutdownWithCtxAlreadyDone: a ctx that has ended before Shutdown is
+// called leaves no time to drain, not nothing to do: Shutdown closes the
+// listener, cuts off the client left, waits for its handler, and returns
+// ctx's error.
+func TestShutdownWithCtxAlreadyDone(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		c, conn := s.connectPipe(t)
+		writeTo(t, l, c, "I never read my echo")
+		synctest.Wait() // the handler is blocked writing the echo
+
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		x := shutdown(srv, ctx)
+		synctest.Wait()
+		did := "had not returned"
+		if x.returned() {
+			did = fmt.Sprintf("had returned (%v)", x.err)
+		}
+		if !l.isClosed() {
+			l.fatalf(t, "Shutdown, called with a ctx already done, %s, and left the listener open: new clients "+
+				"still got in. No time to drain is not nothing to do: close the listeners, cut off every "+
+				"connection, wait for the handlers, then return ctx.Err()", did)
+		}
+		if conn.closeCount() == 0 {
+			l.fatalf(t, "Shutdown, called with a ctx already done, %s, and the connection of a client that never "+
+				"reads its echo was still open: when ctx is done, close every connection left, and return ctx.Err()", did)
+		}
+		x.expectReturned(t, l, context.Canceled, "its ctx was done when it was called, and it had cut off the client left")
+		if !s.stopped() || !errors.Is(s.err, ErrServerClosed) {
+			l.fatalf(t, "Shutdown had returned, and Serve had not returned ErrServerClosed (returned: %v, err: %v)",
+				s.stopped(), s.err)
 		}
 	})
 }
@@ -788,7 +856,7 @@ type tapConn struct {
 
 	mu         sync.Mutex
 	closed     int
-	touched    int   // SetDeadline, SetReadDeadline and Close calls
+	touched    int   // SetDeadline, SetReadDeadline, SetWriteDeadline and Close calls
 	wake       bool  // a deadline woke a Read
 	readAtWake int64 // bytes read until then
 	hold       chan struct{}
@@ -797,7 +865,9 @@ type tapConn struct {
 	writeHold      chan struct{} // closed by releaseWrite
 	held           int           // the length of the Write held, once there is one
 	released       bool
-	closedMidWrite bool // Close was called while the Write was held
+	closedMidWrite bool  // Close was called while the Write was held
+	stoppedWrites  bool  // a deadline on writes was set while the Write was held
+	readAtCut      int64 // bytes read when the first of those two came, if it did
 }
 
 // Write waits first, if it is the one to hold.
@@ -832,6 +902,15 @@ func (c *tapConn) closedWhileHeld() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closedMidWrite
+}
+
+// writesStoppedWhileHeld says whether the server set a deadline on the
+// connection's writes (SetDeadline, SetWriteDeadline) while the test held
+// its Write.
+func (c *tapConn) writesStoppedWhileHeld() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stoppedWrites
 }
 
 func (c *tapConn) releaseWrite() {
@@ -876,7 +955,32 @@ func (c *tapConn) Close() error {
 
 func (c *tapConn) SetDeadline(t time.Time) error {
 	c.note(false)
+	c.noteWriteDeadline(t)
 	return c.Conn.SetDeadline(t)
+}
+
+func (c *tapConn) SetWriteDeadline(t time.Time) error {
+	c.note(false)
+	c.noteWriteDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *tapConn) noteWriteDeadline(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !t.IsZero() && c.held > 0 && !c.released {
+		c.cutMidWrite()
+		c.stoppedWrites = true
+	}
+}
+
+// cutMidWrite notes how much the server had read when the held Write was
+// cut off (c.mu held): what it read later (goodbye drops it) was never
+// owed an echo.
+func (c *tapConn) cutMidWrite() {
+	if !c.closedMidWrite && !c.stoppedWrites {
+		c.readAtCut = c.read.Load()
+	}
 }
 
 func (c *tapConn) SetReadDeadline(t time.Time) error {
@@ -891,6 +995,7 @@ func (c *tapConn) note(closing bool) {
 	if closing {
 		c.closed++
 		if c.held > 0 && !c.released {
+			c.cutMidWrite()
 			c.closedMidWrite = true
 		}
 	}
@@ -922,12 +1027,16 @@ func (c *tapConn) woken() bool {
 }
 
 // readBeforeStop is how many bytes the server read before a deadline
-// stopped its reading, or in all if none did.
+// stopped its reading, or before its held Write was cut off (a Close, a
+// deadline on writes), or in all if neither happened.
 func (c *tapConn) readBeforeStop() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.wake {
+	switch {
+	case c.wake:
 		return int(c.readAtWake)
+	case c.closedMidWrite || c.stoppedWrites:
+		return int(c.readAtCut)
 	}
 	return int(c.read.Load())
 }
