@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -435,6 +436,42 @@ func TestShutdownWaitsForItsHandlers(t *testing.T) {
 		held.release()
 		synctest.Wait()
 		x.expectReturned(t, l, nil, "every handler had returned")
+
+		// Again, with Shutdown beginning as Serve asks for its next
+		// connection, right after it started a handler: on one CPU, a new
+		// goroutine runs only once the one that started it blocks, so that
+		// handler has not run yet. It must be waited for all the same.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		l2 := newFakeListener(t)
+		s2, srv2 := start(t, l2)
+		var y *call[struct{}]
+		var first *tapConn
+		readsBefore := -1
+		s2.conns.onAcceptAfter(1, func() { // in Serve's goroutine
+			first = s2.conns.last()
+			first.holdWoken()
+			readsBefore = first.readCalls()
+			y = shutdown(srv2, context.Background())
+		})
+		s2.connectPipe(t)
+		synctest.Wait()
+		if y == nil {
+			l2.fatalf(t, "Serve accepted a connection, and did not ask for the next one: does it wait for the handler?")
+		}
+		t.Cleanup(first.release)
+		if y.returned() && len(handlers()) > 0 {
+			why := ""
+			if readsBefore == 0 {
+				why = ", whose goroutine had not even called Read when Shutdown began (on one CPU, as here, a new " +
+					"goroutine runs only once the one that started it blocks)"
+			}
+			l2.fatalf(t, "Shutdown returned (%v) while a handler was still running: that of a connection Serve had "+
+				"accepted just before Shutdown began%s. Count each handler before its goroutine starts, under the "+
+				"lock: s.handlers.Go(…), or Add(1) before the go statement", y.err, why)
+		}
+		first.release()
+		synctest.Wait()
+		y.expectReturned(t, l2, nil, "every handler had returned")
 	})
 }
 
@@ -778,9 +815,19 @@ func handlers() map[int]goroutine {
 // A tapListener hands Serve each connection wrapped in a tapConn.
 type tapListener struct {
 	net.Listener
-	mu        sync.Mutex
-	conns     []*tapConn
-	holdAfter int64 // see holdWriteAfter
+	mu         sync.Mutex
+	conns      []*tapConn
+	holdAfter  int64  // see holdWriteAfter
+	hookAfter  int    // see onAcceptAfter
+	beforeNext func() // see onAcceptAfter
+}
+
+// onAcceptAfter makes the first Accept call that comes once n connections
+// have been accepted run f first, in the caller's goroutine (Serve's).
+func (l *tapListener) onAcceptAfter(n int, f func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.hookAfter, l.beforeNext = n, f
 }
 
 // holdWriteAfter makes each connection accepted from now on hold the
@@ -793,6 +840,17 @@ func (l *tapListener) holdWriteAfter(n int64) {
 }
 
 func (l *tapListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	f := l.beforeNext
+	if f != nil && len(l.conns) >= l.hookAfter {
+		l.beforeNext = nil
+	} else {
+		f = nil
+	}
+	l.mu.Unlock()
+	if f != nil {
+		f()
+	}
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
@@ -852,7 +910,8 @@ func (l *tapListener) closes() int {
 // deadline woke, or a Write, until the test releases it.
 type tapConn struct {
 	net.Conn
-	read atomic.Int64
+	read  atomic.Int64
+	reads atomic.Int64 // Read calls
 
 	mu         sync.Mutex
 	closed     int
@@ -923,6 +982,7 @@ func (c *tapConn) releaseWrite() {
 }
 
 func (c *tapConn) Read(b []byte) (int, error) {
+	c.reads.Add(1)
 	n, err := c.Conn.Read(b)
 	c.read.Add(int64(n))
 	if isTimeout(err) {
@@ -1019,6 +1079,9 @@ func (c *tapConn) holdWoken() {
 	defer c.mu.Unlock()
 	c.hold = make(chan struct{})
 }
+
+// readCalls is how many times the server has called Read.
+func (c *tapConn) readCalls() int { return int(c.reads.Load()) }
 
 func (c *tapConn) woken() bool {
 	c.mu.Lock()
