@@ -441,37 +441,40 @@ func TestShutdownWaitsForItsHandlers(t *testing.T) {
 		// connection, right after it started a handler: on one CPU, a new
 		// goroutine runs only once the one that started it blocks, so that
 		// handler has not run yet. It must be waited for all the same.
+		// (The race detector shuffles which goroutine runs next: 8 tries.)
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-		l2 := newFakeListener(t)
-		s2, srv2 := start(t, l2)
-		var y *call[struct{}]
-		var first *tapConn
-		readsBefore := -1
-		s2.conns.onAcceptAfter(1, func() { // in Serve's goroutine
-			first = s2.conns.last()
-			first.holdWoken()
-			readsBefore = first.readCalls()
-			y = shutdown(srv2, context.Background())
-		})
-		s2.connectPipe(t)
-		synctest.Wait()
-		if y == nil {
-			l2.fatalf(t, "Serve accepted a connection, and did not ask for the next one: does it wait for the handler?")
-		}
-		t.Cleanup(first.release)
-		if y.returned() && len(handlers()) > 0 {
-			why := ""
-			if readsBefore == 0 {
-				why = ", whose goroutine had not even called Read when Shutdown began (on one CPU, as here, a new " +
-					"goroutine runs only once the one that started it blocks)"
+		for range 8 {
+			l2 := newFakeListener(t)
+			s2, srv2 := start(t, l2)
+			var y *call[struct{}]
+			var first *tapConn
+			readsBefore := -1
+			s2.conns.onAcceptAfter(1, func() { // in Serve's goroutine
+				first = s2.conns.last()
+				first.holdWoken()
+				readsBefore = first.readCalls()
+				y = shutdown(srv2, context.Background())
+			})
+			s2.connectPipe(t)
+			synctest.Wait()
+			if y == nil {
+				l2.fatalf(t, "Serve accepted a connection, and did not ask for the next one: does it wait for the handler?")
 			}
-			l2.fatalf(t, "Shutdown returned (%v) while a handler was still running: that of a connection Serve had "+
-				"accepted just before Shutdown began%s. Count each handler before its goroutine starts, under the "+
-				"lock: s.handlers.Go(…), or Add(1) before the go statement", y.err, why)
+			t.Cleanup(first.release)
+			if y.returned() && len(handlers()) > 0 {
+				why := ""
+				if readsBefore == 0 {
+					why = ", whose goroutine had not even called Read when Shutdown began (on one CPU, as here, a new " +
+						"goroutine usually runs only once the one that started it blocks)"
+				}
+				l2.fatalf(t, "Shutdown returned (%v) while a handler was still running: that of a connection Serve had "+
+					"accepted just before Shutdown began%s. Count each handler before its goroutine starts, under the "+
+					"lock: s.handlers.Go(…), or Add(1) before the go statement", y.err, why)
+			}
+			first.release()
+			synctest.Wait()
+			y.expectReturned(t, l2, nil, "every handler had returned")
 		}
-		first.release()
-		synctest.Wait()
-		y.expectReturned(t, l2, nil, "every handler had returned")
 	})
 }
 
