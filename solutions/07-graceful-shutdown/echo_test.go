@@ -412,6 +412,8 @@ func TestShutdownFinishesTheEchoInProgress(t *testing.T) {
 // TestShutdownWaitsForItsHandlers: Shutdown returns only once every
 // handler has returned. The test holds a quiet client's handler in its
 // Read, after Shutdown woke it: Shutdown must not return until it is let go.
+// Then again, for a handler whose goroutine has not run yet when Shutdown
+// begins (one CPU, and Shutdown begun from Serve's next Accept).
 func TestShutdownWaitsForItsHandlers(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
