@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,6 +147,21 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 			t.Fatalf("after Shutdown began, client %s read %v; want the server to close the connection", client.name, err)
 		}
 	}
+	// Until the clients close their end, Shutdown waits: blocked, as are
+	// the handlers (goodbye), not checking again and again.
+	if st, ok := waitUntil(func() bool {
+		for _, g := range ourGoroutines() {
+			if g.busy() {
+				return false
+			}
+		}
+		return true
+	}); !ok {
+		t.Fatalf("Shutdown had begun, and both quiet clients had been disconnected; while it waited for them to "+
+			"close their end, your code never settled into a wait: %s. Wait by blocking (a select on ctx.Done() and "+
+			"a channel closed once the handlers are done), not in a loop that checks again and again. "+
+			"Where your code is:\n\n%s", st, where(st.gs))
+	}
 	// A says goodbye at once; B a little later, as nc does when its user
 	// presses Ctrl-D. Until then the server cannot know that B will not
 	// send again, so its handler waits (goodbye).
@@ -234,6 +250,10 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 				"(the test held that Write until Shutdown acted on the connection): closing a connection under its "+
 				"handler loses what it holds, and a reset throws away the echo on its way. Stop the reads instead, "+
 				"conn.SetReadDeadline(time.Now()): io.Copy writes what it has read, then returns", held)
+		case conn.writesStoppedWhileHeld():
+			why = fmt.Sprintf("Shutdown set a deadline on the connection's writes too (SetDeadline, or SetWriteDeadline) "+
+				"while its handler was writing the echo of %d of them (the test held that Write until Shutdown acted on "+
+				"the connection): the Write timed out. Stop only the reads: conn.SetReadDeadline(time.Now())", held)
 		case errors.Is(r.err, syscall.ECONNRESET):
 			why = "A reset throws away the echo on its way: let handle finish, instead of closing the connection under it"
 		default:
@@ -319,27 +339,39 @@ func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
 
 // ---- in a bubble, on a fake clock ----
 
-// TestShutdownStopsAcceptingAtOnce: the listener is closed, and Serve
-// returns, as soon as Shutdown begins: not once the clients are done.
+// TestShutdownStopsAcceptingAtOnce: the listeners are closed, and each
+// Serve returns, as soon as Shutdown begins: not once the clients are
+// done. The server listens on two addresses, as a server may: Serve is
+// called once for each.
 func TestShutdownStopsAcceptingAtOnce(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, srv := start(t, l)
+		l2 := newFakeListener(t)
+		serve2 := goCall("Serve", func() (struct{}, error) { return struct{}{}, srv.Serve(l2) })
+		synctest.Wait() // both are in Accept
 		c, _ := s.connectPipe(t)
 		writeTo(t, l, c, "echo this, but I am not reading yet") // the handler is busy writing its echo
 
 		x := shutdown(srv, context.Background())
 		synctest.Wait()
-		if !l.isClosed() {
+		switch {
+		case !l.isClosed() && !l2.isClosed():
 			l.fatalf(t, "Shutdown had begun, and was waiting for a client to read its echo, with its listener "+
 				"still open: new clients still got in. Close the listeners first, at once, then wait")
+		case !l.isClosed() || !l2.isClosed():
+			l.fatalf(t, "Serve was serving two listeners (called once for each); Shutdown had begun, and had closed "+
+				"one of them, and left the other open: new clients still got in there. Note every listener Serve "+
+				"is given, keeping those of the calls before, and close them all")
 		}
-		if !s.stopped() {
-			l.fatalf(t, "Shutdown had closed the listener, and Serve had not returned: when Accept fails "+
+		if !s.stopped() || !serve2.returned() {
+			l.fatalf(t, "Shutdown had closed both listeners, and a Serve had not returned: when Accept fails "+
 				"after Shutdown began, return ErrServerClosed")
 		}
-		if !errors.Is(s.err, ErrServerClosed) {
-			l.fatalf(t, "after Shutdown began, Serve returned %v; want ErrServerClosed", s.err)
+		for _, err := range []error{s.err, serve2.err} {
+			if !errors.Is(err, ErrServerClosed) {
+				l.fatalf(t, "after Shutdown began, Serve returned %v; want ErrServerClosed", err)
+			}
 		}
 		readAll(t, l, c, "echo this, but I am not reading yet")
 		synctest.Wait()
@@ -380,6 +412,8 @@ func TestShutdownFinishesTheEchoInProgress(t *testing.T) {
 // TestShutdownWaitsForItsHandlers: Shutdown returns only once every
 // handler has returned. The test holds a quiet client's handler in its
 // Read, after Shutdown woke it: Shutdown must not return until it is let go.
+// Then again, for a handler whose goroutine has not run yet when Shutdown
+// begins (one CPU, and Shutdown begun from Serve's next Accept).
 func TestShutdownWaitsForItsHandlers(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
@@ -404,6 +438,45 @@ func TestShutdownWaitsForItsHandlers(t *testing.T) {
 		held.release()
 		synctest.Wait()
 		x.expectReturned(t, l, nil, "every handler had returned")
+
+		// Again, with Shutdown beginning as Serve asks for its next
+		// connection, right after it started a handler: on one CPU, a new
+		// goroutine runs only once the one that started it blocks, so that
+		// handler has not run yet. It must be waited for all the same.
+		// (The race detector shuffles which goroutine runs next: 8 tries.)
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		for range 8 {
+			l2 := newFakeListener(t)
+			s2, srv2 := start(t, l2)
+			var y *call[struct{}]
+			var first *tapConn
+			readsBefore := -1
+			s2.conns.onAcceptAfter(1, func() { // in Serve's goroutine
+				first = s2.conns.last()
+				first.holdWoken()
+				readsBefore = first.readCalls()
+				y = shutdown(srv2, context.Background())
+			})
+			s2.connectPipe(t)
+			synctest.Wait()
+			if y == nil {
+				l2.fatalf(t, "Serve accepted a connection, and did not ask for the next one: does it wait for the handler?")
+			}
+			t.Cleanup(first.release)
+			if y.returned() && len(handlers()) > 0 {
+				why := ""
+				if readsBefore == 0 {
+					why = ", whose goroutine had not even called Read when Shutdown began (on one CPU, as here, a new " +
+						"goroutine usually runs only once the one that started it blocks)"
+				}
+				l2.fatalf(t, "Shutdown returned (%v) while a handler was still running: that of a connection Serve had "+
+					"accepted just before Shutdown began%s. Count each handler before its goroutine starts, under the "+
+					"lock: s.handlers.Go(…), or Add(1) before the go statement", y.err, why)
+			}
+			first.release()
+			synctest.Wait()
+			y.expectReturned(t, l2, nil, "every handler had returned")
+		}
 	})
 }
 
@@ -494,6 +567,43 @@ func TestShutdownCutsOffWhenCtxEnds(t *testing.T) {
 		if logs.contains("closed") {
 			l.fatalf(t, "Shutdown cut off a client, as asked, and the server logged it as an error: that is no news. "+
 				"Log handle's error only if Shutdown has not begun. The log:\n%s", logs)
+		}
+	})
+}
+
+// TestShutdownWithCtxAlreadyDone: a ctx that has ended before Shutdown is
+// called leaves no time to drain, not nothing to do: Shutdown closes the
+// listener, cuts off the client left, waits for its handler, and returns
+// ctx's error.
+func TestShutdownWithCtxAlreadyDone(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		s, srv := start(t, l)
+		c, conn := s.connectPipe(t)
+		writeTo(t, l, c, "I never read my echo")
+		synctest.Wait() // the handler is blocked writing the echo
+
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		x := shutdown(srv, ctx)
+		synctest.Wait()
+		did := "had not returned"
+		if x.returned() {
+			did = fmt.Sprintf("had returned (%v)", x.err)
+		}
+		if !l.isClosed() {
+			l.fatalf(t, "Shutdown, called with a ctx already done, %s, and left the listener open: new clients "+
+				"still got in. No time to drain is not nothing to do: close the listeners, cut off every "+
+				"connection, wait for the handlers, then return ctx.Err()", did)
+		}
+		if conn.closeCount() == 0 {
+			l.fatalf(t, "Shutdown, called with a ctx already done, %s, and the connection of a client that never "+
+				"reads its echo was still open: when ctx is done, close every connection left, and return ctx.Err()", did)
+		}
+		x.expectReturned(t, l, context.Canceled, "its ctx was done when it was called, and it had cut off the client left")
+		if !s.stopped() || !errors.Is(s.err, ErrServerClosed) {
+			l.fatalf(t, "Shutdown had returned, and Serve had not returned ErrServerClosed (returned: %v, err: %v)",
+				s.stopped(), s.err)
 		}
 	})
 }
@@ -710,9 +820,19 @@ func handlers() map[int]goroutine {
 // A tapListener hands Serve each connection wrapped in a tapConn.
 type tapListener struct {
 	net.Listener
-	mu        sync.Mutex
-	conns     []*tapConn
-	holdAfter int64 // see holdWriteAfter
+	mu         sync.Mutex
+	conns      []*tapConn
+	holdAfter  int64  // see holdWriteAfter
+	hookAfter  int    // see onAcceptAfter
+	beforeNext func() // see onAcceptAfter
+}
+
+// onAcceptAfter makes the first Accept call that comes once n connections
+// have been accepted run f first, in the caller's goroutine (Serve's).
+func (l *tapListener) onAcceptAfter(n int, f func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.hookAfter, l.beforeNext = n, f
 }
 
 // holdWriteAfter makes each connection accepted from now on hold the
@@ -725,6 +845,17 @@ func (l *tapListener) holdWriteAfter(n int64) {
 }
 
 func (l *tapListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	f := l.beforeNext
+	if f != nil && len(l.conns) >= l.hookAfter {
+		l.beforeNext = nil
+	} else {
+		f = nil
+	}
+	l.mu.Unlock()
+	if f != nil {
+		f()
+	}
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
@@ -784,11 +915,12 @@ func (l *tapListener) closes() int {
 // deadline woke, or a Write, until the test releases it.
 type tapConn struct {
 	net.Conn
-	read atomic.Int64
+	read  atomic.Int64
+	reads atomic.Int64 // Read calls
 
 	mu         sync.Mutex
 	closed     int
-	touched    int   // SetDeadline, SetReadDeadline and Close calls
+	touched    int   // SetDeadline, SetReadDeadline, SetWriteDeadline and Close calls
 	wake       bool  // a deadline woke a Read
 	readAtWake int64 // bytes read until then
 	hold       chan struct{}
@@ -797,7 +929,9 @@ type tapConn struct {
 	writeHold      chan struct{} // closed by releaseWrite
 	held           int           // the length of the Write held, once there is one
 	released       bool
-	closedMidWrite bool // Close was called while the Write was held
+	closedMidWrite bool  // Close was called while the Write was held
+	stoppedWrites  bool  // a deadline on writes was set while the Write was held
+	readAtCut      int64 // bytes read when the first of those two came, if it did
 }
 
 // Write waits first, if it is the one to hold.
@@ -834,6 +968,15 @@ func (c *tapConn) closedWhileHeld() bool {
 	return c.closedMidWrite
 }
 
+// writesStoppedWhileHeld says whether the server set a deadline on the
+// connection's writes (SetDeadline, SetWriteDeadline) while the test held
+// its Write.
+func (c *tapConn) writesStoppedWhileHeld() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stoppedWrites
+}
+
 func (c *tapConn) releaseWrite() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -844,6 +987,7 @@ func (c *tapConn) releaseWrite() {
 }
 
 func (c *tapConn) Read(b []byte) (int, error) {
+	c.reads.Add(1)
 	n, err := c.Conn.Read(b)
 	c.read.Add(int64(n))
 	if isTimeout(err) {
@@ -876,7 +1020,32 @@ func (c *tapConn) Close() error {
 
 func (c *tapConn) SetDeadline(t time.Time) error {
 	c.note(false)
+	c.noteWriteDeadline(t)
 	return c.Conn.SetDeadline(t)
+}
+
+func (c *tapConn) SetWriteDeadline(t time.Time) error {
+	c.note(false)
+	c.noteWriteDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *tapConn) noteWriteDeadline(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !t.IsZero() && c.held > 0 && !c.released {
+		c.cutMidWrite()
+		c.stoppedWrites = true
+	}
+}
+
+// cutMidWrite notes how much the server had read when the held Write was
+// cut off (c.mu held): what it read later (goodbye drops it) was never
+// owed an echo.
+func (c *tapConn) cutMidWrite() {
+	if !c.closedMidWrite && !c.stoppedWrites {
+		c.readAtCut = c.read.Load()
+	}
 }
 
 func (c *tapConn) SetReadDeadline(t time.Time) error {
@@ -891,6 +1060,7 @@ func (c *tapConn) note(closing bool) {
 	if closing {
 		c.closed++
 		if c.held > 0 && !c.released {
+			c.cutMidWrite()
 			c.closedMidWrite = true
 		}
 	}
@@ -915,6 +1085,9 @@ func (c *tapConn) holdWoken() {
 	c.hold = make(chan struct{})
 }
 
+// readCalls is how many times the server has called Read.
+func (c *tapConn) readCalls() int { return int(c.reads.Load()) }
+
 func (c *tapConn) woken() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -922,12 +1095,16 @@ func (c *tapConn) woken() bool {
 }
 
 // readBeforeStop is how many bytes the server read before a deadline
-// stopped its reading, or in all if none did.
+// stopped its reading, or before its held Write was cut off (a Close, a
+// deadline on writes), or in all if neither happened.
 func (c *tapConn) readBeforeStop() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.wake {
+	switch {
+	case c.wake:
 		return int(c.readAtWake)
+	case c.closedMidWrite || c.stoppedWrites:
+		return int(c.readAtCut)
 	}
 	return int(c.read.Load())
 }
