@@ -151,6 +151,13 @@ func watchCopy(m *testing.M) int {
 	case len(dying) > 0 && strings.HasPrefix(dying[0], "fatal error: "):
 		why, advice = fmt.Sprintf("%q%s", dying[0], whereDied(dying)), "The Go runtime ends the program for that: "+
 			"no recover can catch it (for concurrent map writes: a map shared by goroutines, run with -race)"
+	case len(dying) > 0 && strings.Contains(dying[0], "the test's fake clock stopped"):
+		// inBubble's own panic: nothing else can end a bubble that spins.
+		said := strings.NewReplacer(" Where your code is:", "", " (see where it runs, below)", "").Replace(dying[0])
+		why = fmt.Sprintf("%q%s", said, whereSpun(dying))
+		advice = "The test runs on a fake clock, which moves only while every " +
+			"goroutine waits: a loop that never waits (polling a variable, retrying at once) stops it for good. " +
+			"Wait on what you are waiting for instead: a channel, a WaitGroup, a Read, a timer"
 	case len(dying) > 0:
 		why = fmt.Sprintf("%q%s, and a panic no one recovers ends the whole program", dying[0], whereDied(dying))
 		advice = "Your code must not end the process (for a server, that ends every client's connection with it): " +
@@ -183,6 +190,18 @@ func watchCopy(m *testing.M) int {
 	}
 	fmt.Printf("%sFAIL\n", mark)
 	return 1
+}
+
+// whereSpun names the first place inBubble's panic lists, where(): " in
+// spin (server.go:4)" from a line "\t    example.com/…/NN-x.spin  server.go:4".
+func whereSpun(dying []string) string {
+	for _, l := range dying[1:] {
+		if f := strings.Fields(l); len(f) == 2 && strings.Contains(f[1], ".go:") {
+			_, name, _ := strings.Cut(f[0][strings.LastIndex(f[0], "/")+1:], ".")
+			return fmt.Sprintf(" in %s (%s)", name, f[1])
+		}
+	}
+	return ""
 }
 
 // frame matches a function's line in a goroutine dump, and the next line,
