@@ -410,3 +410,31 @@ func processesWith(dir string, args ...string) []string {
 	}
 	return pids
 }
+
+func TestServeGivesAnEmptySearchIndexAndTheRestAsIs(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "search"), 0o755)
+	os.WriteFile(filepath.Join(dir, searchIndex), []byte(`{"config":{},"docs":[{"location":"","text":"the whole site"}]}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "page.html"), []byte("<p>a page</p>"), 0o644)
+	base, stop, err := serve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	get := func(path string) string {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(res.Body)
+		return b.String()
+	}
+	if got := get(searchIndex); got != emptySearchIndex {
+		t.Errorf("GET /%s = %q; want the empty index %q", searchIndex, got, emptySearchIndex)
+	}
+	if got := get("page.html"); got != "<p>a page</p>" {
+		t.Errorf("GET /page.html = %q; want the file", got)
+	}
+}
