@@ -78,6 +78,7 @@ func runVerify(ctx context.Context, args []string) int {
 	fs := cli.Flags("verify")
 	count := fs.Int("count", 3, "run each solution's tests this many times, so flakes show (make: COUNT=n)")
 	docsOnly := fs.Bool("docs", false, "only the docs: the strict build, diagrams, recorded outputs and the browser check (make docs-check)")
+	shots := fs.Bool("screenshots", false, "save a screenshot of every docs page at every width in "+verify.ScreenshotDir+" (make: SCREENSHOTS=1; always with -docs)")
 	if cli.Parse(fs, args) != nil {
 		return 2
 	}
@@ -85,7 +86,8 @@ func runVerify(ctx context.Context, args []string) int {
 	if err != nil {
 		return fail("verify", err)
 	}
-	o.Count, o.Docs = *count, *docsOnly
+	// docs-check is for whoever wrote a page: they look at it.
+	o.Count, o.Docs, o.Shots = *count, *docsOnly, *shots || *docsOnly
 	if !verify.Run(ctx, o) {
 		return 1
 	}

@@ -188,7 +188,7 @@ func (x *v) toolsTests(ctx context.Context, line func(string, string, ...any)) {
 }
 
 // ScreenshotDir is where the browser check leaves a screenshot of every
-// page at every width: CI's artifact.
+// page at every width, when asked (Options.Shots): CI's artifact.
 const ScreenshotDir = ".artifacts/docs-screenshots"
 
 // site: the diagrams are current, the concept pages' recorded outputs
@@ -229,8 +229,11 @@ func (x *v) site(ctx context.Context, line func(string, string, ...any)) {
 		x.fail("docs: %v", err)
 		return
 	}
-	shots := filepath.Join(x.Root, ScreenshotDir)
-	os.RemoveAll(shots)
+	var shots, where string
+	if x.Shots {
+		shots, where = filepath.Join(x.Root, ScreenshotDir), "; screenshots in "+ScreenshotDir
+		os.RemoveAll(shots)
+	}
 	problems, err := browser.Check(ctx, site, pages, browser.Options{ScreenshotDir: shots})
 	switch {
 	case errors.Is(err, browser.ErrNoChromium):
@@ -249,7 +252,7 @@ func (x *v) site(ctx context.Context, line func(string, string, ...any)) {
 	if len(problems) > 0 {
 		status = "FAIL"
 	}
-	line("docs in a browser", "%s  %d pages in headless chromium (%.1fs); screenshots in %s", status, len(pages), time.Since(start).Seconds(), ScreenshotDir)
+	line("docs in a browser", "%s  %d pages in headless chromium (%.1fs)%s", status, len(pages), time.Since(start).Seconds(), where)
 }
 
 // examples checks the outputs of the concept pages' example programs.

@@ -40,6 +40,7 @@ type Options struct {
 	Docs       bool             // only the docs: the site, and the recorded outputs from their runs
 	Jobs       int              // go commands at once (default two per core)
 	ToolsFull  bool             // the tools' own tests in full, afresh and with -race (make load; verify runs them -short, cached, without -race: CI saves a third build of every tool's module)
+	Shots      bool             // the browser check saves a screenshot of every page at every width (CI's artifact; a third of the check's CPU)
 	Out        io.Writer
 }
 
