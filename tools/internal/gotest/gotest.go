@@ -67,6 +67,10 @@ type Options struct {
 	// panics and race reports still name files and lines), a process
 	// less and a quicker link per run.
 	Lean bool
+	// Trimpath builds with -trimpath: file names in the binary no longer
+	// depend on the folder, so the build cache serves a package built
+	// before in another folder (a scratch copy) from the same sources.
+	Trimpath bool
 }
 
 // Flags returns the go test flags for o, without -json.
@@ -80,6 +84,9 @@ func (o Options) Flags() []string {
 	}
 	if o.Lean {
 		args = append(args, "-vet=off", "-ldflags=-w")
+	}
+	if o.Trimpath {
+		args = append(args, "-trimpath")
 	}
 	if o.Count > 0 {
 		args = append(args, fmt.Sprintf("-count=%d", o.Count))

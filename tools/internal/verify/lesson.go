@@ -219,6 +219,13 @@ func (x *v) runMistakes(ctx context.Context, l lessons.Lesson, ms []corpus.Mista
 		return out, dir
 	}
 	o := x.corpusOptions(race, "")
+	// Building is most of a corpus run's CPU (about a second an entry, the
+	// run a tenth of that), and each run's scratch folder is new: with
+	// -trimpath, an entry whose files did not change since the last verify
+	// is linked from the build cache. A failing test's result is never
+	// cached, so every entry still runs. Not with -race: the few entries
+	// that need it would cost a second build of the standard library.
+	o.Trimpath = !race
 	x.sem <- struct{}{}
 	rs := gotest.RunEach(ctx, dir, o, []string{"GOWORK=off"}, pkgs...)
 	<-x.sem
