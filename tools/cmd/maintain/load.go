@@ -37,7 +37,7 @@ func runLoad(ctx context.Context, args []string) int {
 		return fail("load", err)
 	}
 	start := time.Now()
-	stop, pids, err := burn(ctx, 2*runtime.NumCPU())
+	stop, pids, err := burn(ctx, 2*runtime.NumCPU(), burnFor)
 	if err != nil {
 		return fail("load", err)
 	}
@@ -90,32 +90,43 @@ func runLoad(ctx context.Context, args []string) int {
 	return 0
 }
 
-// burn starts n burner processes and returns a function that stops them
-// and waits for them, and their process ids. Each burner is a process of
-// its own, so that the system spreads them over the cores as it would
-// real competing work.
-func burn(ctx context.Context, n int) (stop func(), pids []int, err error) {
+// burn starts n burner processes, each for d, and returns a function that stops them
+// and waits for them, and their first process ids. Each burner is a
+// process of its own, so that the system spreads them over the cores as
+// it would real competing work.
+func burn(ctx context.Context, n int, d time.Duration) (stop func(), pids []int, err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	var cmds []*exec.Cmd
+	var wg sync.WaitGroup
 	stop = func() {
 		cancel() // kills each burner (exec.CommandContext)
-		for _, c := range cmds {
-			c.Wait()
-		}
-		cmds = nil
+		wg.Wait()
+	}
+	start := func() (*exec.Cmd, error) {
+		c := exec.CommandContext(ctx, exe, "burn", d.String())
+		return c, c.Start()
 	}
 	for range n {
-		c := exec.CommandContext(ctx, exe, "burn", burnFor.String())
-		if err := c.Start(); err != nil {
+		c, err := start()
+		if err != nil {
 			stop()
 			return nil, nil, fmt.Errorf("starting a CPU burner: %w", err)
 		}
-		cmds = append(cmds, c)
 		pids = append(pids, c.Process.Pid)
+		// A burner ends by itself after d, so none outlives a killed
+		// load check for long; a check that runs longer starts the next,
+		// so that its last runs are under load too.
+		wg.Go(func() {
+			for c.Wait(); ctx.Err() == nil; c.Wait() {
+				if c, err = start(); err != nil {
+					fmt.Fprintf(os.Stderr, "load: restarting a CPU burner: %v\n", err)
+					return
+				}
+			}
+		})
 	}
 	return stop, pids, nil
 }

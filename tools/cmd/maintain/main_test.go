@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,7 +44,7 @@ func TestScripts(t *testing.T) {
 // TestBurnersStop: the load check's burners run until stopped, and stop
 // when told; each also stops by itself once its time is up.
 func TestBurnersStop(t *testing.T) {
-	stop, pids, err := burn(context.Background(), 2)
+	stop, pids, err := burn(context.Background(), 2, burnFor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +75,54 @@ func TestBurnersStop(t *testing.T) {
 	if code := runBurn(context.Background(), []string{"2h"}); code == 0 {
 		t.Error("a burn longer than the bound was accepted")
 	}
+}
+
+// TestBurnersRestart: a load check that outlasts a burner's time starts
+// the next one, so its last runs are under load too.
+func TestBurnersRestart(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc to find the burners")
+	}
+	stop, pids, err := burn(context.Background(), 1, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		kids := burners(t)
+		if len(kids) == 1 && kids[0] != pids[0] {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30s after a 100ms burner %d started: burners %v, want one other", pids[0], kids)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// burners lists this process's children that run burn.
+func burners(t *testing.T) []int {
+	t.Helper()
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var pids []int
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid …; comm may hold spaces, so from the last ')'.
+		s := string(b)
+		var pid, ppid int
+		var state string
+		fmt.Sscanf(s, "%d", &pid)
+		fmt.Sscanf(s[strings.LastIndexByte(s, ')')+1:], " %s %d", &state, &ppid)
+		cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(f), "cmdline"))
+		if ppid == os.Getpid() && state != "Z" && strings.Contains(string(cmd), "burn") {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // TestGather: the offline kit holds, from the module cache, every module
