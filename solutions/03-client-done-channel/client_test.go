@@ -144,7 +144,7 @@ func TestExchangeHalfClosesAfterTheLastLine(t *testing.T) {
 			"before it echoes. After the last line, half-close the connection: CloseWrite. %s.", len(lines), halfCloseAdvice)
 	})
 	if !conn.did("CloseWrite") && errors.Is(err, net.ErrClosed) {
-		t.Fatalf("your code closed the connection (Close, not CloseWrite) after sending; Exchange returned %s and %s. "+
+		t.Fatalf("your code closed the connection after sending: the writer called Close instead of CloseWrite; Exchange returned %s and %s. "+
 			"Close also ends your own reading, so the echo still on its way has no one to go to. "+
 			"Half-close instead: CloseWrite ends only the sending side", count(len(replies), "reply", "replies"), errText(err))
 	}

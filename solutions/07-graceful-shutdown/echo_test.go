@@ -542,7 +542,8 @@ func TestShutdownCutsOffWhenCtxEnds(t *testing.T) {
 		synctest.Wait()
 		if x.returned() || conn.closeCount() > 0 {
 			l.fatalf(t, "Shutdown had 10s to drain a client that does not read, and after 9s it had "+
-				"already returned (%v) or closed the connection (%d Close calls): until ctx ends, let the client be",
+				"already returned (%v) or closed the connection (%d Close calls): until ctx ends, let the client be; "+
+				"when ctx is done, close every connection left, and return ctx.Err()",
 				x.err, conn.closeCount())
 		}
 		time.Sleep(2 * time.Second)
