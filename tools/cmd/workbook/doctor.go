@@ -146,7 +146,7 @@ func checkNc(string) (string, string, error) {
 
 func checkPort(addr string) (string, string, error) {
 	_, port, _ := net.SplitHostPort(addr)
-	if err := portFree(addr); err != nil {
+	if err := portFree(false, addr); err != nil {
 		find := "ss -ltnp | grep " + port
 		if runtime.GOOS == "darwin" {
 			find = "lsof -nP -iTCP:" + port + " -sTCP:LISTEN"

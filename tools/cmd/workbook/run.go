@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -57,17 +58,18 @@ func runRun(args []string) int {
 		return fail("run", fmt.Errorf("%s does not build; make lesson-%s test shows why", mustRel(root, dir), l.Num))
 	}
 	server := strings.HasSuffix(filepath.Base(dir), "server")
+	udp := strings.Contains(l.Dir, "udp") // a lesson whose folder names UDP serves datagrams
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(*port))
 	if server {
-		if err := portFree(addr); err != nil {
+		if err := portFree(udp, addr); err != nil {
 			return fail("run", fmt.Errorf("%v\n  Another port: make lesson-%s run PORT=%d   (clients then need the same PORT)", err, l.Num, *port+1))
 		}
 	}
 	progArgs := append(portArgs(bin, *port), extra...)
 	sc.Printf("%s %s\n", sc.Dim("running"), strings.Join(append([]string{mustRel(root, dir)}, progArgs...), " "))
 	if server {
-		nc := "nc" // a lesson whose folder names UDP serves datagrams
-		if strings.Contains(l.Dir, "udp") {
+		nc := "nc"
+		if udp {
 			nc = "nc -u"
 		}
 		sc.Printf("%s\n", sc.Dim(fmt.Sprintf("talk to it from another terminal: %s 127.0.0.1 %d   (Ctrl-C here stops it)", nc, *port)))
@@ -127,9 +129,17 @@ func portArgs(bin string, port int) []string {
 	return []string{"-addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 }
 
-// portFree says whether a server could listen on addr.
-func portFree(addr string) error {
-	l, err := net.Listen("tcp", addr)
+// portFree says whether a server could listen on addr: a UDP one when
+// udp, else a TCP one. The two kinds of port are separate: a TCP server on
+// 7007 does not stop a UDP one, and the other way round.
+func portFree(udp bool, addr string) error {
+	var l io.Closer
+	var err error
+	if udp {
+		l, err = net.ListenPacket("udp", addr)
+	} else {
+		l, err = net.Listen("tcp", addr)
+	}
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fmt.Errorf("port %s is busy: something already listens on %s (another make lesson-NN run?)", addr[strings.LastIndex(addr, ":")+1:], addr)
