@@ -40,12 +40,13 @@ func TestServeEchoesADatagram(t *testing.T) {
 }
 
 // TestServeEchoesOnlyWhatItReceived: each reply is exactly its datagram:
-// a short one after a long one brings back nothing of the long one.
+// a short one after a long one brings back nothing of the long one, and
+// an empty one (a datagram too) an empty one.
 func TestServeEchoesOnlyWhatItReceived(t *testing.T) {
 	checkNoLeaks(t)
 	u := startUDP(t, generous())
 	c := u.client(t)
-	for _, msg := range [][]byte{randomBytes(MaxEcho), []byte("short"), {'x'}, randomBytes(100)} {
+	for _, msg := range [][]byte{randomBytes(MaxEcho), []byte("short"), {}, {'x'}, randomBytes(100)} {
 		c.expectEcho(t, msg, msg)
 	}
 }
@@ -109,9 +110,12 @@ func TestServeReturnsOtherReadErrors(t *testing.T) {
 }
 
 // TestServeKeepsServingAfterAFailedReply: a reply that cannot be sent
-// (here: network unreachable) concerns that datagram only.
+// (here: network unreachable) concerns that datagram only, and is not
+// worth a log line: whoever forges the datagrams chooses which replies
+// fail.
 func TestServeKeepsServingAfterAFailedReply(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		logs := captureLog(t)
 		f := startFake(t, generous())
 		f.failWrites(1)
 		f.send(t, "192.0.2.1:40000", "lost")
@@ -126,6 +130,41 @@ func TestServeKeepsServingAfterAFailedReply(t *testing.T) {
 				"got %s, and Serve %s. A failed WriteTo concerns one reply: anyone can forge a datagram from an "+
 				"unreachable address, and must not stop the service that way", syscall.ENETUNREACH,
 				count(got, "echo", "echoes"), f.state())
+		}
+		f.failWrites(20)
+		for range 20 {
+			f.send(t, "192.0.2.3:40000", "lost")
+		}
+		f.echoes("") // waits until Serve is done with them
+		if lines := strings.Split(strings.TrimSpace(logs.String()), "\n"); len(lines) > 10 {
+			f.fatalf(t, "20 replies to 192.0.2.3:40000 failed (WriteTo: %v), and the server logged %d lines: anyone "+
+				"can forge datagrams from an address whose replies fail, and a line per failure turns them into a "+
+				"flood of log lines (disk, terminal). Ignore WriteTo's error. The log began: %s",
+				syscall.ENETUNREACH, len(lines), strings.Join(lines[:3], " / "))
+		}
+	})
+}
+
+// TestServeWaitsForASlowReply: while a reply waits in WriteTo (the
+// socket's send buffer is full: the network is slower than the datagrams
+// come), Serve waits with it, and the kernel drops what comes meanwhile.
+// A goroutine per reply would hold a datagram each, as many as come.
+func TestServeWaitsForASlowReply(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := startFake(t, generous())
+		t.Cleanup(f.holdWrites()) // before startFake's: Serve can then finish its reply, and stop
+		f.send(t, "192.0.2.1:40000", "slow")
+		more := 0
+		for more < 200 && f.trySend("192.0.2.1:40000", "more") {
+			more++
+		}
+		synctest.Wait()
+		if waiting := f.writesHeld(); more >= 100 {
+			f.fatalf(t, "while a reply waited in WriteTo (a full send buffer, the network slower than the datagrams "+
+				"come), Serve read %d more datagrams, and %s waited: a goroutine per reply, each waiting as long as "+
+				"the network stays slow, is memory without bound under a flood (and one that sends buf[:n] sends "+
+				"whatever the next ReadFrom put there). Reply from the loop: while WriteTo waits, the kernel drops "+
+				"what comes", more, count(waiting, "reply", "replies"))
 		}
 	})
 }
@@ -260,22 +299,36 @@ func TestServeKeepsLimitingWhenItsTableIsFull(t *testing.T) {
 		for range 20 {
 			f.send(t, "192.0.2.1:40000", "flood") // uses up its burst
 		}
+		time.Sleep(150 * time.Millisecond) // on the fake clock: 1.5 tokens back of 5, still busy
 		for i := 2; i <= 40; i++ {
-			f.send(t, fmt.Sprintf("192.0.2.%d:40000", i), "newcomer") // the table fills up, and more come
+			for range 5 { // the table fills up, each newcomer uses up its burst, and more come
+				f.send(t, fmt.Sprintf("192.0.2.%d:40000", i), "newcomer")
+			}
 		}
 		before := f.echoes("192.0.2.1:40000")
 		for range 20 {
 			f.send(t, "192.0.2.1:40000", "flood")
 		}
-		if more := f.echoes("192.0.2.1:40000") - before; more > 0 {
-			f.fatalf(t, "192.0.2.1 used up its burst; then 39 other sources came, at the same instant (fake clock), "+
-				"and 192.0.2.1 got %d more echoes: it was forgotten and came back with a fresh burst. With MaxSources 4 "+
-				"and every source busy, leave the table as it is and let the newcomer go unanswered", more)
+		more := f.echoes("192.0.2.1:40000") - before
+		for range 20 {
+			f.send(t, "192.0.2.41:40000", "one more")
+		}
+		last := f.echoes("192.0.2.41:40000")
+		if more > 1 {
+			f.fatalf(t, "192.0.2.1 used up its burst; 150ms later (fake clock), 39 other sources came and used up "+
+				"theirs, and 192.0.2.1 got %d more echoes, when it had earned 1 back (Rate 10): it was forgotten and "+
+				"came back with a fresh burst. With MaxSources 4 and every source busy, leave the table as it is and "+
+				"let the newcomer go unanswered", more)
 		}
 		f.stop(t)
 		if len(srv.sources) > srv.MaxSources {
 			t.Fatalf("40 sources came at once, and the server remembered %d of them; MaxSources is %d: every address "+
 				"a forger makes up would take memory until the server runs out", len(srv.sources), srv.MaxSources)
+		}
+		if last > 0 {
+			t.Fatalf("with the table full (MaxSources 4) of busy sources, 192.0.2.41, new, sent 20 datagrams at once "+
+				"and got %s: there was no room for its limiter, so nothing held it to a rate. Refuse a newcomer "+
+				"the table has no room for, and remember nothing", count(last, "echo", "echoes"))
 		}
 	})
 }
@@ -496,6 +549,14 @@ func (c *udpClient) expectEcho(t *testing.T, msg, want []byte) {
 					"MaxEcho bytes, and ReadFrom cuts a longer datagram to its size", c.name, len(msg), len(got), MaxEcho)
 			}
 			if d := mismatch(got, want); d != "" {
+				read, _, _ := c.u.tr.since(r, w)
+				if i := slices.IndexFunc(read, func(d datagram) bool { return d.addr == c.conn.LocalAddr().String() }); i >= 0 &&
+					len(got) < len(want) && len(read[i].data) == len(got) {
+					t.Fatalf("%s sent %d bytes; in the reply it %s, and that is all Serve's ReadFrom returned: "+
+						"ReadFrom cuts a datagram to len(buf), so buf was %s long. Make it MaxEcho bytes, and keep it so "+
+						"for every read: reslice the reply (buf[:n]), not buf itself", c.name, len(msg), d,
+						count(len(got), "byte", "bytes"))
+				}
 				t.Fatalf("%s sent %d bytes; in the reply it %s: a reply is the bytes ReadFrom returned, buf[:n], no more, "+
 					"no less", c.name, len(msg), d)
 			}
@@ -510,6 +571,15 @@ func (c *udpClient) expectEcho(t *testing.T, msg, want []byte) {
 			}
 		}
 		switch {
+		case len(read) > 0 && len(wrote) == 0 && len(msg) == 0:
+			t.Fatalf("Serve read the empty datagram from %s, then sent nothing back: %s. An empty datagram is a "+
+				"datagram, and its echo is the 0 bytes it brought: reply with WriteTo(buf[:n], addr) whatever n is. "+
+				"Where your code is:\n\n%s", c.name, st, where(st.gs))
+		case len(read) > 0 && len(wrote) == 0 && len(msg) > MaxEcho:
+			t.Fatalf("Serve read %d bytes of the %d-byte datagram from %s, then sent nothing back: %s. A datagram "+
+				"longer than MaxEcho is echoed cut to its first MaxEcho bytes, not dropped: read into a buffer of "+
+				"exactly MaxEcho bytes, and reply with WriteTo(buf[:n], addr). Where your code is:\n\n%s",
+				len(read[0].data), len(msg), c.name, st, where(st.gs))
 		case len(read) > 0 && len(wrote) == 0:
 			t.Fatalf("Serve read the %d-byte datagram from %s, then sent nothing back: %s. Reply with WriteTo(buf[:n], addr). "+
 				"Where your code is:\n\n%s", len(read[0].data), c.name, st, where(st.gs))
@@ -533,7 +603,9 @@ type fakePacketConn struct {
 	readErr chan error
 	closed  chan struct{}
 	once    sync.Once
-	spins   int // ReadFrom calls after the close
+	spins   int           // ReadFrom calls after the close
+	hold    chan struct{} // while not nil and open, WriteTo waits for it
+	held    int           // WriteTo calls waiting on hold
 	done    chan struct{}
 	err     error // what Serve returned; read it only after done
 }
@@ -581,6 +653,16 @@ func (f *fakePacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 }
 
 func (f *fakePacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	f.tr.mu.Lock()
+	hold := f.hold
+	f.held++
+	f.tr.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	f.tr.mu.Lock()
+	f.held--
+	f.tr.mu.Unlock()
 	if err := f.tr.write(b, addr); err != nil {
 		return 0, err
 	}
@@ -609,6 +691,37 @@ func (f *fakePacketConn) send(t *testing.T, from, data string) {
 			"ReadFrom in a loop?", from, patience)
 	}
 }
+
+// trySend hands Serve a datagram as send does, and reports whether Serve
+// read it (false: it had returned, or had not read it patience later).
+func (f *fakePacketConn) trySend(from, data string) bool {
+	select {
+	case f.in <- datagram{from, []byte(data)}:
+		return true
+	case <-f.done:
+		return false
+	case <-time.After(patience): // on the fake clock: once nothing else can happen
+		return false
+	}
+}
+
+// holdWrites makes every WriteTo wait, as on a socket whose send buffer is
+// full, until the function it returns is called.
+func (f *fakePacketConn) holdWrites() (release func()) {
+	hold := make(chan struct{})
+	f.tr.mu.Lock()
+	f.hold = hold
+	f.tr.mu.Unlock()
+	return sync.OnceFunc(func() {
+		f.tr.mu.Lock()
+		f.hold = nil
+		f.tr.mu.Unlock()
+		close(hold)
+	})
+}
+
+// writesHeld counts the WriteTo calls waiting on holdWrites.
+func (f *fakePacketConn) writesHeld() int { f.tr.mu.Lock(); defer f.tr.mu.Unlock(); return f.held }
 
 func (f *fakePacketConn) failRead(err error) { f.readErr <- err }
 
