@@ -106,6 +106,10 @@ func TestServeReturnsOtherReadErrors(t *testing.T) {
 			t.Fatalf("ReadFrom failed with %q, and Serve returned %v; want an error that wraps it (%%w), "+
 				"so that its caller can tell what went wrong", syscall.ENOBUFS, f.err)
 		}
+		if _, asItWas := f.err.(*net.OpError); asItWas {
+			t.Fatalf("ReadFrom failed with %q, and Serve returned that error as it was (%v): wrap it with what failed, "+
+				"as the README asks: fmt.Errorf(\"echo: read: %%w\", err)", syscall.ENOBUFS, f.err)
+		}
 	})
 }
 
