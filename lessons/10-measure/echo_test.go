@@ -10,7 +10,10 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +39,12 @@ func TestPercentileOfGivenSamples(t *testing.T) {
 	}
 	// Ten samples, out of order: sorted, they are 1ms … 10ms.
 	ten := ms(7, 3, 10, 1, 9, 2, 8, 4, 6, 5)
+	seven := ms(4, 7, 1, 6, 2, 5, 3)
+	// A thousand, 1µs … 1000µs, out of order (7 and 1000 share no factor).
+	thousand := make([]time.Duration, 1000)
+	for i := range thousand {
+		thousand[i] = time.Duration(i*7%1000+1) * time.Microsecond
+	}
 	for _, tc := range []struct {
 		samples []time.Duration
 		p       float64
@@ -50,22 +59,36 @@ func TestPercentileOfGivenSamples(t *testing.T) {
 		{ten, 25, 3 * time.Millisecond, "25% of 10 is 2.5 samples: rounded up, the 3rd"},
 		{ms(42), 50, 42 * time.Millisecond, "one sample is every percentile"},
 		{ms(30, 10, 20), 50, 20 * time.Millisecond, "the middle one of three"},
+		{seven, 90, 7 * time.Millisecond, "90% of 7 samples is 6.3 of them: rounded up (not to the nearest), the 7th"},
+		{thousand, 99.9, 999 * time.Microsecond, "99.9% of 1000 samples is 999 of them: p is a float64, 99.9 is not 99"},
 		{nil, 50, 0, "no samples, no latency"},
 	} {
 		before := slices.Clone(tc.samples)
 		got, panicked := percentile(tc.samples, tc.p)
 		switch {
 		case panicked != "":
-			t.Fatalf("Percentile(%v, %v) panicked: %s. The rank of p%v among n samples is p*n/100 rounded up, "+
+			empty := ""
+			if len(tc.samples) == 0 {
+				empty = " With no samples there is no latency to report: return 0."
+			}
+			t.Fatalf("Percentile(%v, %v) panicked: %s.%s The rank of p%v among n samples is p*n/100 rounded up, "+
 				"counting from 1: the sample at index rank-1 of the sorted copy, never below 0 nor past n-1.",
-				tc.samples, tc.p, panicked, tc.p)
+				fewSamples(tc.samples), tc.p, panicked, empty, tc.p)
 		case got != tc.want:
-			t.Fatalf("Percentile(%v, %v) = %v, want %v (%s). %s", tc.samples, tc.p, got, tc.want, tc.why, percentileHint(tc.samples, tc.p, got))
+			t.Fatalf("Percentile(%v, %v) = %v, want %v (%s). %s", fewSamples(tc.samples), tc.p, got, tc.want, tc.why, percentileHint(tc.samples, tc.p, got))
 		case !slices.Equal(tc.samples, before):
 			t.Fatalf("Percentile(%v, %v) left the caller's samples as %v: it sorted them in place. The caller keeps "+
-				"them in the order they were taken: sort a copy (slices.Clone, then slices.Sort).", before, tc.p, tc.samples)
+				"them in the order they were taken: sort a copy (slices.Clone, then slices.Sort).", fewSamples(before), tc.p, fewSamples(tc.samples))
 		}
 	}
+}
+
+// fewSamples shows samples, the first ten of them at most.
+func fewSamples(samples []time.Duration) string {
+	if len(samples) <= 10 {
+		return fmt.Sprint(samples)
+	}
+	return fmt.Sprintf("%v … %d more]", strings.TrimSuffix(fmt.Sprint(samples[:10]), "]"), len(samples)-10)
 }
 
 // percentile calls Percentile, turning a panic (an index out of range)
@@ -91,6 +114,10 @@ func percentileHint(samples []time.Duration, p float64, got time.Duration) strin
 	switch {
 	case got == samples[i] && got != sorted[i]:
 		return "That is the right place in the samples as given, unsorted: sort a copy first. " + nearest
+	case i > 0 && got == sorted[i-1] && math.Round(p*float64(len(samples))/100) == float64(i):
+		return "That is the sample at rank p*n/100 rounded to the nearest (math.Round): the nearest rank rounds up, always. " + nearest
+	case p != math.Trunc(p) && got == sorted[min(max(int(math.Ceil(math.Trunc(p)*float64(len(samples))/100)), 1), len(samples))-1]:
+		return fmt.Sprintf("That is p%v: p was cut to a whole number before the rank was computed. ", math.Trunc(p)) + nearest
 	case i+1 < len(sorted) && got == sorted[i+1], i > 0 && got == sorted[i-1]:
 		return "That is the next sample in order: off by one. " + nearest
 	}
@@ -135,13 +162,22 @@ func units(got, want float64) string {
 func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		msg := []byte("ping, a message of 32 bytes ok\n")
-		// Each dial takes 100ms; each echo comes in two halves, 2ms apart,
-		// 2ms after the message: a round trip is 4ms, always.
+		// Each dial takes 100ms. The server takes 1ms to take a message in
+		// (the Write returns only then, as a real one does when the socket's
+		// buffer is full); the echo comes in two halves, 1ms and 3ms after
+		// that: a round trip is 4ms, always.
 		f := &farEnd{dialTime: 100 * time.Millisecond}
-		f.plan = f.echoInHalves(len(msg), 2*time.Millisecond)
+		f.plan = f.echoInPieces(len(msg), time.Millisecond, time.Millisecond, 2*time.Millisecond)
 		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 			return PingPong(t.Context(), f.dial, 3, 5, msg)
 		})
+		if n := f.unread(); n > 0 {
+			t.Fatalf("PingPong returned %s, after the test's server could not write an echo for 1s on %s: no one "+
+				"read it, while PingPong wrote its next message (or waited for something else). A round trip is "+
+				"one message, then its whole echo, then the next message: sending the next before the echo is "+
+				"back is a pipeline, and its samples time the queue, not the round trip.",
+				errText(err), count(n, "connection", "connections"))
+		}
 		if n := f.halfRead(); n > 0 {
 			t.Fatalf("PingPong returned %s, after the test's server could not write the second half of an echo for "+
 				"1s on %s: no one read it. PingPong stopped at the first piece of the echo and moved on. One Read is "+
@@ -151,17 +187,22 @@ func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
 			t.Fatalf("PingPong(3 connections, 5 rounds) returned %v; the test's server echoes every message, whole", err)
 		}
 		if len(samples) != 15 {
-			t.Fatalf("PingPong(3 connections, 5 rounds) returned %s, want 15: one for each round trip on each connection (%v)",
-				count(len(samples), "sample", "samples"), samples)
+			t.Fatalf("PingPong(3 connections, 5 rounds) returned %s, want 15: one for each round trip on each connection "+
+				"(it dialed %s; samples: %v)", count(len(samples), "sample", "samples"), count(f.dialed(), "connection", "connections"), samples)
 		}
 		for _, d := range samples {
 			switch {
 			case d == 4*time.Millisecond:
 				continue
 			case d == 2*time.Millisecond:
-				t.Fatalf("PingPong measured a round trip of 2ms, where the echo's first half comes after 2ms and the "+
-					"second 2ms later (samples: %v): it stopped the clock at the first piece of the echo. One Read is "+
-					"not the whole echo: io.ReadFull(conn, buf) with len(buf) == len(msg).", samples)
+				t.Fatalf("PingPong measured a round trip of 2ms, where the echo's first half comes 2ms after the Write "+
+					"began and the second 2ms later (samples: %v): it stopped the clock at the first piece of the echo. "+
+					"One Read is not the whole echo: io.ReadFull(conn, buf) with len(buf) == len(msg).", samples)
+			case d == 3*time.Millisecond:
+				t.Fatalf("PingPong measured a round trip of 3ms, where the test's server took 1ms to take the message "+
+					"in (the Write returned only then) and echoed it 3ms later (samples: %v): its clock started after "+
+					"the Write. A Write waits when the server is slow to read: that wait is part of the round trip. "+
+					"Take time.Now() just before the Write.", samples)
 			case d >= 100*time.Millisecond:
 				t.Fatalf("PingPong measured a round trip of %v, where each echo takes 4ms and each dial 100ms (samples: %v): "+
 					"its clock includes dialing. Dial first (every connection), then time each round trip from just "+
@@ -266,6 +307,29 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 			}
 		})
 	})
+	t.Run("connection fails, the others silent", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// As above, but on the other connections the server reads and
+			// echoes nothing: only PingPong closing them, on the first
+			// error, ends their wait.
+			f := &farEnd{why: "the test's server had closed one connection after 2 rounds long before, and read " +
+				"the others' messages without an echo"}
+			f.plan = func(i int, c net.Conn) {
+				if i == 1 {
+					echoRounds(c, len(msg), 2)
+					return
+				}
+				io.Copy(io.Discard, c)
+			}
+			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+				return PingPong(t.Context(), f.dial, 3, 4, msg)
+			})
+			if err == nil {
+				t.Fatalf("PingPong returned no error, while the test's server closed one of its connections after 2 " +
+					"of its 4 rounds: that round trip failed, and its error is PingPong's to return")
+			}
+		})
+	})
 	t.Run("a Write fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The second connection's third Write fails; the server
@@ -302,16 +366,21 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("ctx ends", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			// A server that reads, and never echoes.
-			f := &farEnd{plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) }}
-			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			// A server that reads, and never echoes; ctx is cancelled after
+			// 5s, as Ctrl-C cancels echoload's: it has no deadline.
+			f := &farEnd{plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) },
+				why: "the test's server never echoed, and ctx was cancelled long before"}
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
+			time.AfterFunc(5*time.Second, cancel)
+			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(ctx, f.dial, 3, 4, msg)
 			})
 			if err == nil {
-				t.Fatalf("PingPong returned no error, while the test's server never echoed and ctx ended after 5s: " +
-					"return an error (ctx's, or the one closing the connections caused)")
+				t.Fatalf("PingPong returned no error (and %s), while the test's server never echoed and ctx was "+
+					"cancelled after 5s: return an error, ctx's or the one closing the connections caused (a Read "+
+					"on a connection you closed fails with net.ErrClosed: that is not the rounds' planned end).",
+					count(len(samples), "sample", "samples"))
 			}
 		})
 	})
@@ -388,10 +457,20 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
 			})
-			switch {
+			switch got, sent := f.received(), f.sent(); {
 			case err == nil:
 				t.Fatalf("Stream returned no error (and Bytes %d), while the test's server closed a connection after "+
 					"echoing 1000 of its 10000 bytes (and reading them all): an echo cut short is an error to return", tp.Bytes)
+			case tp.Bytes > int64(got):
+				also := ""
+				if tp.Bytes == int64(sent) {
+					also = ": that is the bytes it sent"
+				} else if tp.Bytes == int64(sent+got) {
+					also = ": that is the bytes it sent and those it read, added up"
+				}
+				t.Fatalf("Stream returned Bytes %d, where it had read %d bytes of echo in all (and sent %d)%s. Bytes "+
+					"counts the echo that came back: what io.CopyN read, on every connection, cut short or not.",
+					tp.Bytes, got, sent, also)
 			case err == io.EOF:
 				t.Fatalf("Stream returned io.EOF itself (and Bytes %d), where the test's server closed a connection after "+
 					"echoing 1000 of its 10000 bytes: io.EOF is how a Reader says \"the end, as planned\", and a caller "+
@@ -456,6 +535,25 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			}
 		})
 	})
+	t.Run("ctx ends", func(t *testing.T) {
+		inBubble(t, func(t *testing.T) {
+			// A server that reads, and never echoes; ctx is cancelled after
+			// 5s, as Ctrl-C cancels echoload's.
+			f := &farEnd{plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) },
+				why: "the test's server never echoed, and ctx was cancelled long before"}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			time.AfterFunc(5*time.Second, cancel)
+			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
+				return Stream(ctx, f.dial, 3, 10_000)
+			})
+			if err == nil {
+				t.Fatalf("Stream returned no error (and Bytes %d), while the test's server never echoed and ctx was "+
+					"cancelled after 5s: return an error, ctx's or the one closing the connections caused (a Read "+
+					"on a connection you closed fails with net.ErrClosed: that is not the echo's planned end).", tp.Bytes)
+			}
+		})
+	})
 }
 
 func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
@@ -478,6 +576,15 @@ func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 			f.hangUp()
 			t.Fatal("Hold returned a nil function: it must return one that closes the connections it holds")
 		}
+		if left := launchedSince(before); len(left) > 0 {
+			release()
+			f.hangUp()
+			synctest.Wait()
+			t.Fatalf("Hold(5) returned with %s it started running: an idle connection is open and quiet, and "+
+				"costs the load generator nothing, no goroutine and no Read; the server's cost is what it "+
+				"measures. Keep the connections in a slice, and nothing else. Where:\n\n%s",
+				count(len(left), "goroutine", "goroutines"), where(left))
+		}
 		release()
 		synctest.Wait()
 		if open := f.open(); open != 0 {
@@ -491,6 +598,47 @@ func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 				count(len(left), "goroutine", "goroutines"), where(left))
 		}
 	})
+}
+
+// launchedSince is startedSince, counting too the goroutines that run no
+// line of the package's code but were started by it: go io.Copy(…) in
+// Hold runs io's code, and only its "created by" names Hold.
+func launchedSince(before map[int]goroutine) map[int]goroutine {
+	found := startedSince(before)
+	_, self, _, _ := runtime.Caller(0)
+	dir := filepath.Dir(self)
+	for _, text := range strings.Split(allStacks(), "\n\n") {
+		lines := strings.Split(text, "\n")
+		head := strings.Fields(lines[0])
+		if len(head) < 3 || head[0] != "goroutine" || len(lines) < 2 {
+			continue
+		}
+		id, _ := strconv.Atoi(head[1])
+		if _, ok := before[id]; ok {
+			continue
+		}
+		if _, ok := found[id]; ok {
+			continue
+		}
+		state, _, _ := strings.Cut(strings.Trim(strings.SplitN(lines[0], "[", 2)[1], "]:"), ",")
+		for i := 1; i+1 < len(lines); i++ {
+			if !strings.HasPrefix(lines[i], "created by ") {
+				continue
+			}
+			at, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " ")
+			file, _, _ := strings.Cut(at, ":")
+			if filepath.Dir(file) == dir && !strings.HasSuffix(file, "_test.go") {
+				fn := lines[1]
+				if j := strings.LastIndex(fn, "("); j > 0 {
+					fn = fn[:j]
+				}
+				found[id] = goroutine{id: id, state: strings.TrimSuffix(state, " (durable)"),
+					frames: "    " + fn + "\n    …\n    " + strings.Fields(lines[i])[2] + " (go statement)  " + filepath.Base(file) + at[len(file):]}
+			}
+			break
+		}
+	}
+	return found
 }
 
 func TestHoldClosesWhatItOpenedWhenADialFails(t *testing.T) {
@@ -527,6 +675,11 @@ func TestHandleWritesEachPieceOnce(t *testing.T) {
 			"read, in order: buf[:n] of each Read", c.wrong, c.echoed)
 	case c.echoed != 65536:
 		t.Fatalf("handle echoed %d of the 65536 bytes it read: the echo is every byte read, buf[:n] of each Read", c.echoed)
+	case c.writes > 16 && c.reads > 17:
+		t.Fatalf("handle made %d Reads and %d Writes to echo 65536 bytes that came in 16 pieces of 4096 bytes: its "+
+			"buffer holds less than a piece, so each piece took several Reads, and as many Writes; on a real "+
+			"connection each one is a system call. A buffer of 32 KiB, made once before the loop, takes a piece "+
+			"in one Read.", c.reads, c.writes)
 	case c.writes > 16:
 		t.Fatalf("handle made %d Writes to echo 65536 bytes that came in 16 Reads: each Write on a real connection "+
 			"is a system call: %d of them where 16 would do. Write what one Read brought in one Write: "+
@@ -598,6 +751,30 @@ func TestHandleStopsAtTheFirstError(t *testing.T) {
 			t.Fatal("handle returned without closing the connection, after a Write failed: close it on every path (defer)")
 		}
 	})
+}
+
+func TestHandleEchoesWhatComesWithEOF(t *testing.T) {
+	noteTest(t) // a panic or exit fails this test by name (kit_exit_test.go)
+	// 16 pieces of 4 KiB; the Read that brings the last one returns io.EOF
+	// with it, as any io.Reader may.
+	c := newScriptConn(16, 4096)
+	c.eofWithLast = true
+	x := goCall("handle", func() (struct{}, error) { return struct{}{}, handle(c) })
+	_, err := x.wait(t, nil, func() string {
+		return "Its connection had brought 65536 bytes in 16 Reads, the last one with io.EOF, and io.EOF again on " +
+			"every Read after that: at io.EOF the client has sent all it will, and handle returns."
+	})
+	switch {
+	case err != nil:
+		t.Fatalf("handle returned %v, on a connection that brought 65536 bytes, the last 4096 with io.EOF", err)
+	case c.echoed == 65536-4096:
+		t.Fatalf("handle echoed %d of the 65536 bytes it read: not the last 4096, which its last Read returned "+
+			"together with io.EOF. A Read may return n > 0 bytes and an error at once (io.Reader's contract): "+
+			"write buf[:n] first, then look at the error.", c.echoed)
+	case c.echoed != 65536 || c.wrong >= 0:
+		t.Fatalf("handle echoed %d of the 65536 bytes it read (the last 4096 came with io.EOF), wrong from byte %d "+
+			"on: the echo is every byte read, buf[:n] of each Read, the one with io.EOF included.", c.echoed, c.wrong)
+	}
 }
 
 func TestServeLogsWhatGoesWrong(t *testing.T) {
@@ -725,6 +902,7 @@ type farEnd struct {
 	// generator returned (finish closes returned when it has).
 	closeWatch bool
 	returned   chan struct{}
+	why        string // what had happened, if the load generator does not return
 
 	mu      sync.Mutex
 	dials   int
@@ -732,6 +910,7 @@ type farEnd struct {
 	ends    []net.Conn  // the plans' ends
 	stucks  int         // plans that could not write their echo for 10s
 	halves  int         // plans whose second half of an echo no one read
+	unreads int         // plans whose first half of an echo no one read
 	running sync.WaitGroup
 }
 
@@ -754,6 +933,7 @@ type loadConn struct {
 	closed   bool
 	early    bool // closed before the load generator returned
 	written  int
+	read     int
 }
 
 // failing counts a call of op and returns the error it fails with, if any.
@@ -773,7 +953,11 @@ func (c *loadConn) Read(p []byte) (int, error) {
 	if err := c.failing("Read"); err != nil {
 		return 0, err
 	}
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	c.mu.Lock()
+	c.read += n
+	c.mu.Unlock()
+	return n, c.asTCP("read", err)
 }
 
 func (c *loadConn) Write(p []byte) (int, error) {
@@ -784,7 +968,20 @@ func (c *loadConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	c.written += n
 	c.mu.Unlock()
-	return n, err
+	return n, c.asTCP("write", err)
+}
+
+// asTCP returns the error a TCP connection gives where net.Pipe gives
+// io.ErrClosedPipe because the load generator closed its end: one that
+// wraps net.ErrClosed ("use of closed network connection").
+func (c *loadConn) asTCP(op string, err error) error {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed && errors.Is(err, io.ErrClosedPipe) {
+		return &net.OpError{Op: op, Net: "pipe", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
+	}
+	return err
 }
 
 func (c *loadConn) Close() error {
@@ -878,6 +1075,24 @@ func (f *farEnd) sent() (n int) {
 	return n
 }
 
+// received counts the bytes the load generator read, on every connection.
+func (f *farEnd) received() (n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.conns {
+		c.mu.Lock()
+		n += c.read
+		c.mu.Unlock()
+	}
+	return n
+}
+
+func (f *farEnd) unread() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.unreads
+}
+
 func (f *farEnd) halfRead() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -922,7 +1137,9 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 		stuck := startedSince(before)
 		f.hangUp()
 		why := "the test's server had stopped answering or ctx had ended long before"
-		if f.fault.op != "" {
+		if f.why != "" {
+			why = f.why
+		} else if f.fault.op != "" {
 			why = fmt.Sprintf("a %s on one connection had failed with %q long before", f.fault.op, f.fault.err)
 		}
 		t.Fatalf("%s had not returned after a minute on the test's fake clock (%s): it must stop when a connection "+
@@ -960,17 +1177,38 @@ func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error))
 // message, the second half d later. When no one reads the second half
 // for a second, it notes it (halfRead) and gives up on the connection.
 func (f *farEnd) echoInHalves(size int, d time.Duration) func(int, net.Conn) {
+	return f.echoInPieces(size, 0, d, d)
+}
+
+// echoInPieces is echoInHalves, slower: it reads a message's first byte,
+// then the rest takeIn later (so that the Write takes that long); then
+// the first half of the echo comes first later, the second half second
+// after that. When no one reads the first half for a second, it notes it
+// (unread) and gives up on the connection; the same for the second
+// (halfRead).
+func (f *farEnd) echoInPieces(size int, takeIn, first, second time.Duration) func(int, net.Conn) {
 	return func(_ int, c net.Conn) {
 		buf := make([]byte, size)
 		for {
-			if _, err := io.ReadFull(c, buf); err != nil {
+			if _, err := io.ReadFull(c, buf[:1]); err != nil {
 				return
 			}
-			time.Sleep(d)
+			time.Sleep(takeIn)
+			if _, err := io.ReadFull(c, buf[1:]); err != nil {
+				return
+			}
+			time.Sleep(first)
+			c.SetWriteDeadline(time.Now().Add(time.Second))
 			if _, err := c.Write(buf[:size/2]); err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					f.mu.Lock()
+					f.unreads++
+					f.mu.Unlock()
+				}
 				return
 			}
-			time.Sleep(d)
+			c.SetWriteDeadline(time.Time{})
+			time.Sleep(second)
 			c.SetWriteDeadline(time.Now().Add(time.Second))
 			if _, err := c.Write(buf[size/2:]); err != nil {
 				if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -1037,13 +1275,16 @@ type scriptConn struct {
 	want     []byte   // every piece, in order: the echo
 	readErr  error
 	writeErr error
-	next     int
-	reads    int
-	failed   int // Reads that returned readErr
-	writes   int
-	echoed   int
-	wrong    int // where the echo first differs from want, or -1
-	closed   bool
+	// eofWithLast: the Read that brings the end of the last piece
+	// returns io.EOF with it.
+	eofWithLast bool
+	next        int
+	reads       int
+	failed      int // Reads that returned readErr
+	writes      int
+	echoed      int
+	wrong       int // where the echo first differs from want, or -1
+	closed      bool
 }
 
 func newScriptConn(pieces, size int) *scriptConn {
@@ -1076,6 +1317,9 @@ func (c *scriptConn) Read(p []byte) (int, error) {
 	n := copy(p, c.pieces[c.next])
 	if c.pieces[c.next] = c.pieces[c.next][n:]; len(c.pieces[c.next]) == 0 {
 		c.next++
+	}
+	if c.next == len(c.pieces) && c.eofWithLast {
+		return n, io.EOF
 	}
 	return n, nil
 }
