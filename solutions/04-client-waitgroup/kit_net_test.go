@@ -58,15 +58,20 @@ func startServer(t *testing.T, l net.Listener, serve func(ctx context.Context, l
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() {
-		defer close(s.done)
 		returned := false
 		defer func() {
-			// A server that failed (or was stopped by a log.Fatal) answers
-			// no one: close its listener, so that clients fail now instead
-			// of after patience.
-			if !returned || s.err != nil {
+			if !returned {
+				// A panic: it ends the process in a moment, and the exit
+				// watch (kit_exit_test.go) names it. Touch nothing, so that
+				// no test fails first on what the panic left behind.
+				return
+			}
+			// A server that failed answers no one: close its listener, so
+			// that clients fail now instead of after patience.
+			if s.err != nil {
 				l.Close()
 			}
+			close(s.done)
 		}()
 		s.err = serve(ctx, l)
 		returned = true

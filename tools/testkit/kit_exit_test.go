@@ -183,6 +183,13 @@ func watchCopy(m *testing.M) int {
 		} else {
 			fmt.Printf("--- FAIL: %s (%.2fs)\n%s", test.name, took, msg)
 		}
+		// A subtest's parents fail with it, as go test would say (a reader
+		// of the output takes a top-level test for the failure); how long
+		// they ran is not noted: at least as long as it.
+		for name := test.name; strings.Contains(name, "/"); {
+			name = name[:strings.LastIndex(name, "/")]
+			fmt.Printf("%s--- FAIL: %s (%.2fs)\n", mark, name, took)
+		}
 	case last != "":
 		fmt.Printf("%sthe test binary ended after %s ended, outside any test: %s. %s\n", at, last, why, advice)
 	default:
