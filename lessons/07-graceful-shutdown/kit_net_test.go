@@ -60,15 +60,16 @@ func startServer(t *testing.T, l net.Listener, serve func(ctx context.Context, l
 	go func() {
 		returned := false
 		defer func() {
-			if !returned {
+			if !returned && !s.logs.calledFatal() {
 				// A panic: it ends the process in a moment, and the exit
 				// watch (kit_exit_test.go) names it. Touch nothing, so that
 				// no test fails first on what the panic left behind.
 				return
 			}
-			// A server that failed answers no one: close its listener, so
+			// A server that failed (or that log.Fatal stopped: captureLog
+			// ends that goroutine) answers no one: close its listener, so
 			// that clients fail now instead of after patience.
-			if s.err != nil {
+			if !returned || s.err != nil {
 				l.Close()
 			}
 			close(s.done)

@@ -595,6 +595,14 @@ func (c *logCapture) fatalNews() string {
 	return c.fatal
 }
 
+// calledFatal says whether the code called log.Fatal or log.Panic, and
+// so whether captureLog ended a goroutine of its.
+func (c *logCapture) calledFatal() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fatal != ""
+}
+
 // String returns the log, cut to keepLines lines.
 func (c *logCapture) String() string {
 	c.mu.Lock()
