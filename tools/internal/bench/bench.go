@@ -159,6 +159,17 @@ func Run(ctx context.Context, o Options) error {
 			results[i].idleBytes, results[i].idleFiles, results[i].idleNote = s.idleMemory(ctx, loader, idle)
 		}
 	}
+	// One connection's round trips: each waits for the server to wake up,
+	// then for the client to. Woken on another core of a virtual machine,
+	// that costs 10 to 100 µs by chance, run to run, which swamps what the
+	// servers do: on Linux, the server and the generator share one core
+	// for that load (taskset).
+	_, noTaskset := exec.LookPath("taskset")
+	if noTaskset == nil {
+		fmt.Fprintln(out, "bench: round trips on 1 connection: server and load generator on one core (taskset)")
+	} else {
+		fmt.Fprintln(out, "bench: round trips on 1 connection on any core (no taskset: expect wake-up noise)")
+	}
 	// The loads go round the servers, run by run, so that a change in the
 	// machine's load falls on all of them alike.
 	for run := 1; run <= o.Runs && ctx.Err() == nil; run++ {
@@ -167,7 +178,20 @@ func Run(ctx context.Context, o Options) error {
 			r := results[i]
 			for c, n := range o.Conns {
 				var rt struct{ PerSecond, P50us, P99us float64 }
-				if err := load(ctx, loader, s.addr, &rt, "-conns", fmt.Sprint(n), "-rounds", fmt.Sprint(max(1, o.Trips/n)), "-stream", "0"); err != nil {
+				prog := []string{loader}
+				if n == 1 && noTaskset == nil {
+					if err := s.oneCore(ctx, true); err != nil {
+						return err
+					}
+					prog = []string{"taskset", "-c", "0", loader}
+				}
+				err := load(ctx, prog, s.addr, &rt, "-conns", fmt.Sprint(n), "-rounds", fmt.Sprint(max(1, o.Trips/n)), "-stream", "0")
+				if len(prog) > 1 {
+					if err := s.oneCore(ctx, false); err != nil {
+						return err
+					}
+				}
+				if err != nil {
 					return fmt.Errorf("%s: %w", s.name, err)
 				}
 				r.perSecond[c] = append(r.perSecond[c], rt.PerSecond)
@@ -176,7 +200,7 @@ func Run(ctx context.Context, o Options) error {
 				}
 			}
 			var st struct{ Mbps float64 }
-			if err := load(ctx, loader, s.addr, &st, "-rounds", "0", "-stream-conns", fmt.Sprint(o.StreamConns), "-stream", fmt.Sprint(o.StreamMB)); err != nil {
+			if err := load(ctx, []string{loader}, s.addr, &st, "-rounds", "0", "-stream-conns", fmt.Sprint(o.StreamConns), "-stream", fmt.Sprint(o.StreamMB)); err != nil {
 				return fmt.Errorf("%s: %w", s.name, err)
 			}
 			r.mbps = append(r.mbps, st.Mbps)
@@ -218,10 +242,11 @@ func build(ctx context.Context, dir, pkg, bin string) error {
 	return nil
 }
 
-// load runs the load generator once against addr, with args, and decodes
-// its one JSON line into v.
-func load(ctx context.Context, loader, addr string, v any, args ...string) error {
-	cmd := exec.CommandContext(ctx, loader, append([]string{"-addr", addr, "-json"}, args...)...)
+// load runs the load generator (prog: its path, after any command that
+// runs it) once against addr, with args, and decodes its one JSON line
+// into v.
+func load(ctx context.Context, prog []string, addr string, v any, args ...string) error {
+	cmd := exec.CommandContext(ctx, prog[0], slices.Concat(prog[1:], []string{"-addr", addr, "-json"}, args)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -229,6 +254,19 @@ func load(ctx context.Context, loader, addr string, v any, args ...string) error
 		return fmt.Errorf("echoload %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return json.Unmarshal(out, v)
+}
+
+// oneCore puts every thread of the server on the first core, or, when
+// !on, back on all of them.
+func (s *server) oneCore(ctx context.Context, on bool) error {
+	cpus := fmt.Sprintf("0-%d", runtime.NumCPU()-1)
+	if on {
+		cpus = "0"
+	}
+	if out, err := exec.CommandContext(ctx, "taskset", "-a", "-p", "-c", cpus, fmt.Sprint(s.pid())).CombinedOutput(); err != nil {
+		return fmt.Errorf("taskset %s for %s: %v: %s", cpus, s.name, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // A server is one solution's echoserver, running.
