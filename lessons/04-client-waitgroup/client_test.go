@@ -187,7 +187,7 @@ func TestExchangeAllWaitsForEveryClient(t *testing.T) {
 	checkNoLeaks(t)
 	p := startPeer(t, (*peerConn).echo)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	sessions := sessionsFor(3)
+	sessions := sessionsOf(3, 3)
 	// Ask the server, not results, and at the moment ExchangeAll returns:
 	// goroutines still running may write results at any moment (reading it
 	// would be a data race), and connect soon after the return.
@@ -210,7 +210,7 @@ func TestExchangeAllWaitsForEveryClient(t *testing.T) {
 func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 	checkNoLeaks(t)
 	p := startPeer(t, (*peerConn).echo)
-	sessions := sessionsFor(3)
+	sessions := sessionsOf(3, 3)
 	results, err := exchangeAll(p.addr, sessions).wait(t, p, echoing(p))
 	checkEveryEcho(t, sessions, results, err)
 	if n := len(p.accepted()); n != len(sessions) {
@@ -223,7 +223,7 @@ func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 // another never get there.
 func TestExchangeAllRunsClientsAtOnce(t *testing.T) {
 	checkNoLeaks(t)
-	sessions := sessionsFor(5)
+	sessions := sessionsOf(5, 3)
 	p := startPeer(t, gate(sessions, false))
 	p.releaseWhen(len(sessions)) // the gate's barrier
 	results, err := exchangeAll(p.addr, sessions).wait(t, p, gated(p, len(sessions)))
@@ -234,7 +234,7 @@ func TestExchangeAllRunsClientsAtOnce(t *testing.T) {
 // order of their sessions, and results[i] is still sessions[i]'s echo.
 func TestExchangeAllKeepsResultsInOrder(t *testing.T) {
 	checkNoLeaks(t)
-	sessions := sessionsFor(5)
+	sessions := sessionsOf(5, 3)
 	p := startPeer(t, gate(sessions, true))
 	p.releaseWhen(len(sessions)) // the gate's barrier
 	results, err := exchangeAll(p.addr, sessions).wait(t, p, gated(p, len(sessions)))
@@ -247,7 +247,7 @@ func TestExchangeAllKeepsResultsInOrder(t *testing.T) {
 func TestExchangeAllReportsEveryFailure(t *testing.T) {
 	t.Run("connections reset", func(t *testing.T) {
 		checkNoLeaks(t)
-		sessions := sessionsFor(5)
+		sessions := sessionsOf(5, 3)
 		sessions[1][0] = "client 1: please reset this connection"
 		sessions[3][0] = "client 3: please reset this connection"
 		p := startPeer(t, resetOrEcho)
@@ -277,7 +277,7 @@ func TestExchangeAllReportsEveryFailure(t *testing.T) {
 
 	t.Run("no server", func(t *testing.T) {
 		checkNoLeaks(t)
-		sessions := sessionsFor(3)
+		sessions := sessionsOf(3, 3)
 		// Nothing can listen on port 0: every Dial fails at once.
 		_, err := exchangeAll("127.0.0.1:0", sessions).wait(t, nil, func() string { return "Every Dial had failed." })
 		if err == nil {
@@ -301,7 +301,7 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 	if socks == nil {
 		t.Skip("cannot count this process's open sockets on " + runtime.GOOS)
 	}
-	sessions := sessionsFor(5)
+	sessions := sessionsOf(5, 3)
 	results, err := exchangeAll(p.addr, sessions).wait(t, p, echoing(p))
 	checkResults(t, sessions, results, err)
 	// The server closes its end of each connection once it has echoed it.
@@ -383,18 +383,6 @@ func checkReplies(t *testing.T, x *call[[]string], lines, got []string, err erro
 	if d := diffLines(lines, got); d != "" {
 		t.Fatalf("Exchange returned %s", d)
 	}
-}
-
-// sessionsFor returns n sessions for ExchangeAll. Session i has i+1
-// lines, so no two are alike and an echo in the wrong slot shows.
-func sessionsFor(n int) [][]string {
-	sessions := make([][]string, n)
-	for i := range sessions {
-		for j := range i + 1 {
-			sessions[i] = append(sessions[i], fmt.Sprintf("client %d, line %d of %d", i, j+1, i+1))
-		}
-	}
-	return sessions
 }
 
 // checkResults fails the test unless ExchangeAll returned no error and

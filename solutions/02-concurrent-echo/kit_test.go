@@ -179,6 +179,27 @@ func numberedLines(n int) []string {
 	return lines
 }
 
+// linesOf returns n lines for client i. Each says whose it is, so that a
+// misplaced echo shows where it came from, and a peer knows which client
+// is talking.
+func linesOf(client, n int) []string {
+	lines := make([]string, n)
+	for j := range lines {
+		lines[j] = fmt.Sprintf("client %d, line %d of %d", client, j+1, n)
+	}
+	return lines
+}
+
+// sessionsOf returns sessions for clients 0 to clients-1, n lines each:
+// sessions[i] is linesOf(i, n).
+func sessionsOf(clients, n int) [][]string {
+	sessions := make([][]string, clients)
+	for i := range sessions {
+		sessions[i] = linesOf(i, n)
+	}
+	return sessions
+}
+
 // wireSize is how many bytes lines take on the wire, each with its "\n".
 func wireSize(lines []string) int {
 	n := 0

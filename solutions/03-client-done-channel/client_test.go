@@ -59,7 +59,7 @@ func TestExchangeReadsRepliesInPieces(t *testing.T) {
 			echo = append(echo, line...)
 		}
 		var err error
-		pieces, err = c.writeInPieces(echo, pieceSizes)
+		pieces, err = c.writeInPieces(echo, []int{1, 4, 2, 9, 3, 17, 1, 6}) // sizes in turn
 		sentAll = err == nil
 		c.readAll() // until the client closes its end
 	}, false)
@@ -76,8 +76,7 @@ func TestExchangeReadsRepliesInPieces(t *testing.T) {
 			len(lines), pieces)
 	})
 	if d := describe(lines, x); d != "" {
-		t.Fatalf("the server sent the echo of %d lines in pieces of 1 to %d bytes, cut anywhere; %s",
-			len(lines), slices.Max(pieceSizes), d)
+		t.Fatalf("the server sent the echo of %d lines in pieces of 1 to 17 bytes, cut anywhere; %s", len(lines), d)
 	}
 }
 
@@ -141,7 +140,9 @@ func TestExchangeHalfClosesAfterTheLastLine(t *testing.T) {
 				"Send every line from one goroutine while another one reads.", got, len(lines))
 		}
 		return fmt.Sprintf("The server received all %d lines and was waiting for EOF, your sign that nothing more is coming, "+
-			"before it echoes. After the last line, half-close the connection: CloseWrite. %s.", len(lines), halfCloseAdvice)
+			"before it echoes. After the last line, half-close the connection: CloseWrite. Ask conn for the method, "+
+			"not for a type: conn.(interface{ CloseWrite() error }). This test's conn, like most wrappers of a TCP "+
+			"connection, is not a *net.TCPConn.", len(lines))
 	})
 	if !conn.did("CloseWrite") && errors.Is(err, net.ErrClosed) {
 		t.Fatalf("your code closed the connection after sending: the writer called Close instead of CloseWrite; Exchange returned %s and %s. "+
@@ -190,7 +191,7 @@ func TestExchangeWaitsForTheLastReply(t *testing.T) {
 				// not wait for its reader returns meanwhile. A client
 				// that waits only waits longer: this cannot fail it.
 				select {
-				case <-time.After(holdBack):
+				case <-time.After(100 * time.Millisecond):
 				case <-c.ended():
 				}
 			}
@@ -316,16 +317,16 @@ func TestExchangeUnblocksReaderWhenWriteFails(t *testing.T) {
 // replies after Exchange returned does.
 func TestExchangeWhenBothSidesFail(t *testing.T) {
 	checkNoLeaks(t)
-	for _, readsWait := range []bool{false, true} {
-		conn := &brokenConn{readsWait: readsWait, closed: make(chan struct{})}
+	for _, readErr := range []error{readFailure, errClosedRead} {
+		conn := &brokenConn{readErr: readErr, closed: make(chan struct{})}
 		x := goCall("Exchange", func() ([]string, error) { return Exchange(conn, numberedLines(3)) })
 		replies, err := x.wait(t, nil, func() string {
 			return "Every Write failed at once, and every Read too (or once conn was closed). " +
 				"Does each goroutine report its error on the channel, and does Exchange receive both reports?"
 		})
-		if !errors.Is(err, syscall.EPIPE) && (readsWait || !errors.Is(err, syscall.ECONNRESET)) {
+		if !errors.Is(err, syscall.EPIPE) && (readErr == errClosedRead || !errors.Is(err, syscall.ECONNRESET)) {
 			t.Fatalf("writing failed with %q, reading with %q; Exchange returned %s and the replies %q: "+
-				"return the first error, wrapped with %%w", writeFailure, conn.readFailure(), errText(err), replies)
+				"return the first error, wrapped with %%w", writeFailure, readErr, errText(err), replies)
 		}
 		checkCleanedUp(t, x, conn.isClosed())
 	}
@@ -339,16 +340,13 @@ func exchange(conn *clientConn, lines []string) *call[[]string] {
 	return goCall("Exchange", func() ([]string, error) { return Exchange(conn.conn, lines) })
 }
 
-// holdBack is how long a server in TestExchangeWaitsForTheLastReply holds
-// its last reply: long enough for a client that does not wait for its
-// reader to return meanwhile.
-const holdBack = 100 * time.Millisecond
-
-// pieceSizes are the sizes, in turn, of the pieces a server sends its echo in.
-var pieceSizes = []int{1, 4, 2, 9, 3, 17, 1, 6}
-
-// writeFailure is what a Write on a broken connection returns.
-var writeFailure = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
+// What a Write on a broken connection returns, a Read on one the server
+// reset, and a Read on one closed meanwhile.
+var (
+	writeFailure  = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
+	readFailure   = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	errClosedRead = &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
+)
 
 // describe says what went wrong when Exchange sent lines to a server that
 // echoed them all, or "" if nothing did: what it returned, then the causes
@@ -429,29 +427,22 @@ func checkCleanedUp(t *testing.T, x *call[[]string], closed bool) {
 	x.expectNoneLeft(t, "Exchange must receive both reports before it returns, even after an error.")
 }
 
-// A brokenConn fails every Write at once, and every Read: at once, or
-// once it is closed (readsWait). Its Read and Write share nothing, so that
-// the race detector sees two goroutines that record an error in one
-// variable.
+// A brokenConn fails every Write at once, and every Read with readErr: at
+// once, or, for errClosedRead, once it is closed. Its Read and Write share
+// nothing, so that the race detector sees two goroutines that record an
+// error in one variable.
 type brokenConn struct {
-	net.Conn  // nil: Exchange needs only Read, Write and Close
-	readsWait bool
-	closing   sync.Once
-	closed    chan struct{}
-}
-
-func (c *brokenConn) readFailure() error {
-	if c.readsWait {
-		return &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
-	}
-	return readFailure
+	net.Conn // nil: Exchange needs only Read, Write and Close
+	readErr  error
+	closing  sync.Once
+	closed   chan struct{}
 }
 
 func (c *brokenConn) Read([]byte) (int, error) {
-	if c.readsWait {
+	if c.readErr == errClosedRead {
 		<-c.closed
 	}
-	return 0, c.readFailure()
+	return 0, c.readErr
 }
 
 func (*brokenConn) Write([]byte) (int, error) { return 0, writeFailure }
@@ -465,9 +456,6 @@ func (c *brokenConn) isClosed() bool {
 		return false
 	}
 }
-
-// readFailure is what a Read on a connection the server reset returns.
-var readFailure = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 
 // checkReplyError: Exchange failed with the reader's error, which wraps
 // io.EOF (or io.ErrUnexpectedEOF) and says more than that.
@@ -492,7 +480,3 @@ func checkReplyError(t *testing.T, replies []string, err error, what, cut string
 	}
 	checkWrapped(t, err, cause, cause.Error(), what, `fmt.Errorf("reading reply %d: %w", i, err)`)
 }
-
-// halfCloseAdvice is for code that never half-closes.
-const halfCloseAdvice = "Ask conn for the method, not for a type: conn.(interface{ CloseWrite() error }). " +
-	"This test's conn, like most wrappers of a TCP connection, is not a *net.TCPConn"

@@ -85,7 +85,7 @@ func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 		t.Fatalf("ExchangeAll(%d sessions, limit 2) returned the error %q; want every session's echo: "+
 			"the server echoed every line, then closed each connection.%s", len(sessions), err, why)
 	}
-	if d := mismatchedResults(results, sessions); d != "" {
+	if d := resultsMismatch(sessions, results); d != "" {
 		if running > 0 {
 			t.Fatalf("ExchangeAll returned while %s it started %s still running your code, and the echoes were not all in: %s. "+
 				"Wait for every client before you return: g.Wait(), once, after the loop",
@@ -249,7 +249,7 @@ func TestExchangeAllLimitsOpenConnections(t *testing.T) {
 				t.Fatalf("ExchangeAll(%d sessions, limit %d) returned the error %q; every session should succeed",
 					tc.sessions, tc.limit, err)
 			}
-			if d := mismatchedResults(results, sessions); d != "" {
+			if d := resultsMismatch(sessions, results); d != "" {
 				t.Fatalf("ExchangeAll returned the wrong echoes: %s", d)
 			}
 			if _, most := p.holding(); most > tc.atOnce {
@@ -519,37 +519,3 @@ func checkReset(t *testing.T, results [][]string, err error, n int) {
 
 // namesAClient reports whether err says "client N: …".
 func namesAClient(err error) bool { return regexp.MustCompile(`client \d+: `).MatchString(err.Error()) }
-
-// linesOf returns n lines for client i. Each says whose it is, so that a
-// misplaced echo shows where it came from, and the server knows which
-// client is talking.
-func linesOf(client, n int) []string {
-	lines := make([]string, n)
-	for j := range lines {
-		lines[j] = fmt.Sprintf("client %d, line %d of %d", client, j+1, n)
-	}
-	return lines
-}
-
-// sessionsOf returns sessions for clients 0 to clients-1, n lines each.
-func sessionsOf(clients, n int) [][]string {
-	sessions := make([][]string, clients)
-	for i := range sessions {
-		sessions[i] = linesOf(i, n)
-	}
-	return sessions
-}
-
-// mismatchedResults says how results differ from the sessions they echo,
-// or "" if they do not.
-func mismatchedResults(results, sessions [][]string) string {
-	if len(results) != len(sessions) {
-		return fmt.Sprintf("%d results for %d sessions", len(results), len(sessions))
-	}
-	for i, want := range sessions {
-		if d := diffLines(want, results[i]); d != "" {
-			return fmt.Sprintf("results[%d]: %s", i, d)
-		}
-	}
-	return ""
-}
