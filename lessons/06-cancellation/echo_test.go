@@ -657,17 +657,9 @@ func echoing(p *peer) func() string {
 // closed), before the test cancels Exchange's ctx.
 func waitHeard(t *testing.T, x *call[[]string], heard chan struct{}, what string) {
 	t.Helper()
-	heardIt := func() bool {
-		select {
-		case <-heard:
-			return true
-		default:
-			return false
-		}
-	}
-	st, _ := waitUntil(func() bool { return heardIt() || x.returned() })
+	st, _ := waitUntil(func() bool { return isClosed(heard) || x.returned() })
 	switch {
-	case heardIt():
+	case isClosed(heard):
 	case x.returned():
 		t.Fatalf("Exchange returned (%d lines, %v) before the server had received %s", len(x.got), x.err, what)
 	default:

@@ -328,7 +328,7 @@ func TestExchangeWhenBothSidesFail(t *testing.T) {
 			t.Fatalf("writing failed with %q, reading with %q; Exchange returned %s and the replies %q: "+
 				"return the first error, wrapped with %%w", writeFailure, readErr, errText(err), replies)
 		}
-		checkCleanedUp(t, x, conn.isClosed())
+		checkCleanedUp(t, x, isClosed(conn.closed))
 	}
 }
 
@@ -447,15 +447,6 @@ func (c *brokenConn) Read([]byte) (int, error) {
 
 func (*brokenConn) Write([]byte) (int, error) { return 0, writeFailure }
 func (c *brokenConn) Close() error            { c.closing.Do(func() { close(c.closed) }); return nil }
-
-func (c *brokenConn) isClosed() bool {
-	select {
-	case <-c.closed:
-		return true
-	default:
-		return false
-	}
-}
 
 // checkReplyError: Exchange failed with the reader's error, which wraps
 // io.EOF (or io.ErrUnexpectedEOF) and says more than that.

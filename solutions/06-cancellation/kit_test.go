@@ -168,6 +168,16 @@ func explain(err error) string {
 
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
+// isClosed reports, without waiting, whether ch is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
 // ---- a client's lines and errors ----
 
 // numberedLines returns n lines that say where they belong, so order shows.
