@@ -416,6 +416,18 @@ func expectEnded(t *testing.T, before map[int]goroutine, what, why string) {
 	}
 }
 
+// blockedIn returns how many goroutines of the code under test wait for
+// the network in fn (a function's name: "send", "Serve").
+func blockedIn(fn string) int {
+	n := 0
+	for _, g := range ourGoroutines() {
+		if g.in(fn) && g.state == "IO wait" {
+			n++
+		}
+	}
+	return n
+}
+
 // ---- sockets ----
 
 // sockets tracks the sockets this process opens during a test.
@@ -593,6 +605,15 @@ func (c *logCapture) fatalNews() string {
 	}
 	c.reported = true
 	return c.fatal
+}
+
+// failOnFatal fails the test if the code called log.Fatal (the kit stopped
+// that goroutine): that, not what followed, is what to fix.
+func failOnFatal(t *testing.T) {
+	t.Helper()
+	if news := theLog.fatalNews(); news != "" {
+		t.Fatal(news)
+	}
 }
 
 // calledFatal says whether the code called log.Fatal or log.Panic, and

@@ -16,6 +16,7 @@ package echo
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -50,6 +52,21 @@ func listen(t *testing.T) net.Listener {
 	}
 	t.Cleanup(func() { l.Close() })
 	return l
+}
+
+// holdLookups makes every name lookup through Go's resolver wait until
+// the dial's ctx ends (it asks no server), until the test ends. It
+// returns how many lookups have started.
+func holdLookups(t *testing.T) *atomic.Int32 {
+	var started atomic.Int32
+	saved := net.DefaultResolver
+	net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		started.Add(1)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	t.Cleanup(func() { net.DefaultResolver = saved })
+	return &started
 }
 
 // randomBytes returns n random bytes: binary data with no line breaks to

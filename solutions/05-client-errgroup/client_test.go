@@ -35,7 +35,7 @@ func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 		if len(s.sent) > 0 {
 			received.Add(1)
 		}
-		s.echo()
+		s.Write(s.sent)
 	})
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	sessions := [][]string{
@@ -260,9 +260,6 @@ func TestExchangeAllLimitsOpenConnections(t *testing.T) {
 	}
 }
 
-// errShutdown is why the test cancels ExchangeAll's ctx.
-var errShutdown = errors.New("the caller is shutting down")
-
 // TestExchangeAllStopsWhenCancelled: when the caller cancels ctx, ExchangeAll
 // stops every client, starts no new one, and says why ctx was cancelled:
 // whether its clients are reading, sending, or still dialing.
@@ -332,6 +329,11 @@ func TestExchangeAllStopsWhenCancelled(t *testing.T) {
 	})
 }
 
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
+
+// errShutdown is why the test cancels ExchangeAll's ctx.
+var errShutdown = errors.New("the caller is shutting down")
+
 // checkCancelled checks what ExchangeAll returned after the test cancelled
 // its ctx with errShutdown, and that it stopped every client.
 func checkCancelled(t *testing.T, x *call[[][]string], p *peer, situation string) {
@@ -358,44 +360,6 @@ func checkCancelled(t *testing.T, x *call[[][]string], p *peer, situation string
 	}
 	x.expectNoneLeft(t, leftBlocked)
 }
-
-// blockedIn returns how many goroutines of the code under test wait for
-// the network in fn (exchange.go's send or receive).
-func blockedIn(fn string) int {
-	n := 0
-	for _, g := range ourGoroutines() {
-		if g.in(fn) && g.state == "IO wait" {
-			n++
-		}
-	}
-	return n
-}
-
-// holdLookups makes every name lookup through Go's resolver wait until
-// the dial's ctx ends (it asks no server), until the test ends. It
-// returns how many lookups have started.
-func holdLookups(t *testing.T) *atomic.Int32 {
-	var started atomic.Int32
-	saved := net.DefaultResolver
-	net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		started.Add(1)
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}}
-	t.Cleanup(func() { net.DefaultResolver = saved })
-	return &started
-}
-
-// failOnFatal fails the test if the code called log.Fatal (the kit stopped
-// that goroutine): that, not what followed, is what to fix.
-func failOnFatal(t *testing.T) {
-	t.Helper()
-	if news := theLog.fatalNews(); news != "" {
-		t.Fatal(news)
-	}
-}
-
-// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
 // exchangeAll runs ExchangeAll in a goroutine of its own; wait for it
 // with x.wait (kit_net_test.go).
@@ -435,14 +399,11 @@ type session struct {
 	sent   []byte // what it sent
 }
 
-// echo sends the client's lines back; the connection closes after it.
-func (s *session) echo() { s.Write(s.sent) }
-
 // holdThenEcho keeps the echo back until the test releases it (the
 // client cannot be done meanwhile), then echoes.
 func (s *session) holdThenEcho() {
 	if s.hold() {
-		s.echo()
+		s.Write(s.sent)
 	}
 }
 

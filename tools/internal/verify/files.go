@@ -73,6 +73,82 @@ func (x *v) sameTests(l lessons.Lesson, bad func(string, ...any)) {
 	}
 }
 
+// plumbingMarker starts the part of a lesson's test file that holds its
+// helpers; above it, only the tests.
+const plumbingMarker = "// ---- plumbing for the tests above"
+
+// maxPlumbing is how many lines of helpers a lesson's own test files may
+// hold: more means plumbing that belongs in the kit, or that is too big.
+const maxPlumbing = 150
+
+// plumbing: a lesson's own test files hold its tests, then at most
+// maxPlumbing lines of helpers below their marker; the rest is the kit's.
+func (x *v) plumbing(l lessons.Lesson, bad func(string, ...any)) {
+	total := 0
+	for _, f := range goFiles(filepath.Join(x.Root, l.Dir), true) {
+		if strings.HasPrefix(filepath.Base(f), "kit_") {
+			continue
+		}
+		n, stray, err := plumbingIn(filepath.Join(x.Root, l.Dir, f))
+		if err != nil {
+			bad("%v", err)
+		}
+		if len(stray) > 0 {
+			bad("%s declares %s above its plumbing marker (%q): only tests go there", f, strings.Join(stray, ", "), plumbingMarker)
+		}
+		total += n
+	}
+	if total > maxPlumbing {
+		bad("its test files hold %d lines of plumbing below their marker, more than %d: move what other lessons "+
+			"share into tools/testkit, and make the rest plainer", total, maxPlumbing)
+	}
+}
+
+// plumbingIn returns how many lines of a test file follow its plumbing
+// marker (none without one), and the declarations above the marker that
+// are not tests (Test, Benchmark, Example and Fuzz functions).
+func plumbingIn(path string) (lines int, stray []string, err error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return 0, nil, err
+	}
+	end := fset.File(f.Pos()).LineCount()
+	mark := end
+	for _, c := range f.Comments {
+		if strings.HasPrefix(c.List[0].Text, plumbingMarker) {
+			mark = fset.Position(c.Pos()).Line
+		}
+	}
+	for _, d := range f.Decls {
+		if fset.Position(d.Pos()).Line > mark {
+			break
+		}
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv != nil || !regexp.MustCompile(`^(Test|Benchmark|Example|Fuzz)([A-Z_]|$)`).MatchString(d.Name.Name) {
+				stray = append(stray, "func "+d.Name.Name)
+			}
+		case *ast.GenDecl:
+			if d.Tok != token.IMPORT {
+				stray = append(stray, d.Tok.String()+" "+specName(d.Specs[0]))
+			}
+		}
+	}
+	return end - mark, stray, nil
+}
+
+// specName is the first name a declaration declares.
+func specName(s ast.Spec) string {
+	switch s := s.(type) {
+	case *ast.TypeSpec:
+		return s.Name.Name
+	case *ast.ValueSpec:
+		return s.Names[0].Name
+	}
+	return "?"
+}
+
 // givenCode (D6): every top-level declaration of the starter whose text
 // has no "TODO:" comment is byte-identical, doc comment included, to the
 // same declaration in the solution, so that make lesson-NN diff shows only

@@ -31,6 +31,7 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 		x.lessonFiles(l, bad)
 		x.sameTests(l, bad)
 		x.givenCode(l, bad)
+		x.plumbing(l, bad)
 	}
 
 	var mu sync.Mutex

@@ -214,3 +214,31 @@ func TestRecordShows(t *testing.T) {
 		t.Errorf("recorded a test that does not fail:\n%s", out.String())
 	}
 }
+
+// TestPlumbing: helpers go below a lesson's plumbing marker, and there are
+// at most maxPlumbing lines of them.
+func TestPlumbing(t *testing.T) {
+	t.Parallel()
+	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}})
+	above := "package echo\n\nimport \"testing\"\n\nvar cases = []int{1}\n\nfunc TestA(t *testing.T) {}\n\nfunc helper() {}\n\n"
+	helpers := plumbingMarker + " ----\n\n" + strings.Repeat("// a helper's line\n", maxPlumbing-2) + "func later() {}\n"
+	testfix.Write(t, root, "lessons/01-add/a_test.go", above+helpers)
+	testfix.Write(t, root, "lessons/01-add/b_test.go", "package echo\n\nimport \"testing\"\n\nfunc TestB(t *testing.T) {}\n"+plumbingMarker+" ----\nfunc b() {}\n")
+	testfix.Write(t, root, "lessons/01-add/kit_test.go", "package echo\n\nfunc kitHelper() {}\n")
+	all, _ := lessons.List(root)
+	x := &v{Options: Options{Root: root, All: all, Lessons: all}}
+	var got []string
+	x.plumbing(all[0], func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) })
+	report := strings.Join(got, "\n")
+	for _, want := range []string{
+		"a_test.go declares var cases, func helper above its plumbing marker",
+		fmt.Sprintf("hold %d lines of plumbing below their marker, more than %d", maxPlumbing+1, maxPlumbing),
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the problems do not say %q:\n%s", want, report)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("want 2 problems (b_test.go and kit_test.go are fine), got %d:\n%s", len(got), report)
+	}
+}
