@@ -101,7 +101,7 @@ func TestExchangeAllReturnsEveryEcho(t *testing.T) {
 // opened is still open.
 func TestExchangeAllClosesEveryConnection(t *testing.T) {
 	checkNoLeaks(t)
-	p := serve(t, (*session).echo)
+	p := serve(t, func(s *session) { s.Write(s.sent) })
 	socks := trackSockets(t) // and no garbage collection, which would close a leaked connection
 	if socks == nil {
 		t.Skip("cannot count this process's open sockets on " + runtime.GOOS)
