@@ -17,8 +17,6 @@ import (
 	"net"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -189,7 +187,7 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	checkNoLeaks(t)
 	s, srv := start(t, listen(t))
-	s.conns.holdWriteAfter(1 << 20)
+	s.conns.holdWrites(1 << 20)
 	c := s.connect(t)
 	sent := randomBytes(4 << 20)
 	// The client writes and reads at once.
@@ -212,19 +210,23 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	}()
 	var conn *tapConn
 	if st, ok := waitUntil(func() bool {
-		conn = s.conns.first()
-		return conn != nil && conn.heldWrite() > 0
+		conn = s.conns.conn(0)
+		return conn != nil && conn.seen().held > 0
 	}); !ok {
-		t.Fatalf("the client was sending 4 MiB, and the server had read only %d bytes: %s", s.conns.bytesRead(), st)
+		t.Fatalf("the client was sending 4 MiB, and the server had read only %d bytes: %s", s.conns.seen().read, st)
 	}
-	t.Cleanup(conn.releaseWrite)
-	held, touched := conn.heldWrite(), conn.calls()
+	t.Cleanup(conn.release)
+	before := conn.seen()
+	held := before.held
 
 	x := shutdown(srv, context.Background())
 	// A Shutdown that never acts on the connection gets the Write let go
 	// all the same, once nothing moves: what follows judges it.
-	waitUntil(func() bool { return conn.calls() > touched || x.returned() })
-	conn.releaseWrite()
+	waitUntil(func() bool {
+		now := conn.seen()
+		return now.deadlines+now.closes > before.deadlines+before.closes || x.returned()
+	})
+	conn.release()
 	var r result
 	if st, ok := waitUntil(func() bool {
 		select {
@@ -240,17 +242,18 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	if err := x.waitErr(t, func() string { return "The client had its echo, and its connection was closed." }); err != nil {
 		t.Fatalf("Shutdown returned %v; want nil: it had all the time it needed", err)
 	}
-	read := conn.readBeforeStop()
+	seen := conn.seen()
+	read := seen.readBeforeStop
 	switch {
 	case len(r.got) < read:
 		var why string
 		switch {
-		case conn.closedWhileHeld():
+		case seen.closedWhileHeld:
 			why = fmt.Sprintf("Shutdown closed the connection while its handler was writing the echo of %d of them "+
 				"(the test held that Write until Shutdown acted on the connection): closing a connection under its "+
 				"handler loses what it holds, and a reset throws away the echo on its way. Stop the reads instead, "+
 				"conn.SetReadDeadline(time.Now()): io.Copy writes what it has read, then returns", held)
-		case conn.writesStoppedWhileHeld():
+		case seen.writeDeadlineWhileHeld:
 			why = fmt.Sprintf("Shutdown set a deadline on the connection's writes too (SetDeadline, or SetWriteDeadline) "+
 				"while its handler was writing the echo of %d of them (the test held that Write until Shutdown acted on "+
 				"the connection): the Write timed out. Stop only the reads: conn.SetReadDeadline(time.Now())", held)
@@ -305,8 +308,8 @@ func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
 	s, srv := start(t, listen(t))
 	c := s.connect(t)
 	go c.Write(randomBytes(4 << 20)) // gives up once nothing moves for patience
-	if st, ok := waitUntil(func() bool { return s.conns.bytesRead() >= 1<<20 }); !ok {
-		t.Fatalf("the client was sending 4 MiB, and the server had read only %d bytes: %s", s.conns.bytesRead(), st)
+	if st, ok := waitUntil(func() bool { return s.conns.seen().read >= 1<<20 }); !ok {
+		t.Fatalf("the client was sending 4 MiB, and the server had read only %d bytes: %s", s.conns.seen().read, st)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -315,7 +318,7 @@ func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
 		return "Its ctx ended 100ms after it was called, while a client that never reads its echo was connected: " +
 			"when ctx is done, close every connection left, and return ctx.Err()."
 	})
-	if err == nil && s.conns.closes() > 0 {
+	if err == nil && s.conns.seen().closes > 0 {
 		t.Fatalf("Shutdown, with 100ms to drain a client that never reads its echo, returned nil, and that client's " +
 			"connection was closed, though the client never went away. Two causes fit: Shutdown closed the " +
 			"connections as it began (a handler still writing then loses bytes read but never echoed: stop the reads " +
@@ -332,7 +335,7 @@ func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
 			"left and wait for their handlers before it returns. Where:\n\n%s",
 			count(len(left), "handler", "handlers"), where(left))
 	}
-	if s.conns.closes() == 0 {
+	if s.conns.seen().closes == 0 {
 		t.Fatalf("Shutdown gave up, and the connection of the client that never reads was never closed")
 	}
 }
@@ -420,13 +423,13 @@ func TestShutdownWaitsForItsHandlers(t *testing.T) {
 		s, srv := start(t, l)
 		c, _ := s.connectPipe(t)
 		expectPipeEcho(t, c, "hello")
-		held := s.conns.last()
+		held := s.conns.conn(-1)
 		held.holdWoken()
 		t.Cleanup(held.release)
 
 		x := shutdown(srv, context.Background())
 		synctest.Wait()
-		if !held.woken() {
+		if !held.seen().woken {
 			l.fatalf(t, "Shutdown had begun, and the handler of a quiet client was still blocked in Read: "+
 				"waiting for it waits forever. Wake every handler's Read: conn.SetReadDeadline(time.Now())")
 		}
@@ -451,10 +454,10 @@ func TestShutdownWaitsForItsHandlers(t *testing.T) {
 			var y *call[struct{}]
 			var first *tapConn
 			readsBefore := -1
-			s2.conns.onAcceptAfter(1, func() { // in Serve's goroutine
-				first = s2.conns.last()
+			s2.conns.onAccept(1, func() { // in Serve's goroutine
+				first = s2.conns.conn(-1)
 				first.holdWoken()
-				readsBefore = first.readCalls()
+				readsBefore = first.seen().reads
 				y = shutdown(srv2, context.Background())
 			})
 			s2.connectPipe(t)
@@ -515,7 +518,7 @@ func TestShutdownClosesConnectionAcceptedAsItBegins(t *testing.T) {
 		}
 		// If Serve left its lock locked, this call never returns: the test's
 		// clock stops, and the test says where.
-		shutdown(srv, context.Background()).expectReturnedSoon(t, l)
+		shutdown(srv, context.Background()).expectReturned(t, l, nil, "no client was connected")
 	})
 }
 
@@ -655,15 +658,15 @@ func TestServerForgetsConnectionsThatEnded(t *testing.T) {
 		expectPipeEcho(t, c, "goodbye")
 		c.Close() // the client leaves
 		synctest.Wait()
-		conn := s.conns.last()
-		if conn.closes() == 0 {
+		conn := s.conns.conn(-1)
+		if conn.seen().closes == 0 {
 			l.fatalf(t, "the client left, and its handler did not close the connection: handle closes it when io.Copy returns")
 		}
-		touched := conn.calls()
+		before := conn.seen()
 
 		shutdown(srv, context.Background())
 		synctest.Wait()
-		if after := conn.calls(); after > touched {
+		if after := conn.seen(); after.deadlines+after.closes > before.deadlines+before.closes {
 			l.fatalf(t, "Shutdown set a deadline on, or closed, the connection of a client that had left long before: "+
 				"the server still held on to it. When a handler returns, delete its connection from your map")
 		}
@@ -691,7 +694,7 @@ func TestServePausesAfterAcceptErrors(t *testing.T) {
 		if !strings.Contains(logs.String(), "too many open files") {
 			l.fatalf(t, "Accept failed again and again, and the server logged nothing about it. The log:\n%s", logs)
 		}
-		shutdown(srv, context.Background()).expectReturnedSoon(t, l)
+		shutdown(srv, context.Background()).expectReturned(t, l, nil, "no client was connected")
 		time.Sleep(time.Second) // the pause under way
 		synctest.Wait()
 		if !s.stopped() || !errors.Is(s.err, ErrServerClosed) {
@@ -703,23 +706,22 @@ func TestServePausesAfterAcceptErrors(t *testing.T) {
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// A served is the server under test: the kit's server, and the Server
-// whose Shutdown the tests call, and every connection it accepted.
+// A served is the server under test: the kit's server, and every
+// connection it accepted, tapped (kit_tap_test.go).
 type served struct {
 	*server
 	conns *tapListener
 }
 
 // start runs a Server on l until the test ends (startServer, in
-// kit_net_test.go, says what it checks then). Serve gets l wrapped, so
-// that the test sees what the server does with each connection.
+// kit_net_test.go, says what it checks then), and returns it, for the
+// test to call Shutdown.
 func start(t *testing.T, l net.Listener) (*served, *Server) {
 	t.Helper()
-	srv := &Server{}
-	tap := &tapListener{Listener: l}
-	s := startServer(t, l, func(_ context.Context, _ net.Listener) error { return srv.Serve(tap) })
+	srv, conns := &Server{}, tap(l)
+	s := startServer(t, l, func(context.Context, net.Listener) error { return srv.Serve(conns) })
 	s.stoppedBy = "closed its listener"
-	return &served{server: s, conns: tap}, srv
+	return &served{server: s, conns: conns}, srv
 }
 
 // shutdown runs srv.Shutdown(ctx) in a goroutine of its own. A panic in
@@ -748,10 +750,11 @@ func (x *call[T]) waitErr(t *testing.T, situation func() string) error {
 	return x.err
 }
 
-// expectReturned, in a bubble, after synctest.Wait: Shutdown has returned,
-// with an error that is want (errors.Is), or nil if want is nil.
+// expectReturned, in a bubble, once all else has happened: the call has
+// returned, with an error that is want (errors.Is), or nil if want is nil.
 func (x *call[T]) expectReturned(t *testing.T, l *fakeListener, want error, situation string) {
 	t.Helper()
+	synctest.Wait()
 	if !x.returned() {
 		l.fatalf(t, "%s had not returned, and %s. Where your code is:\n\n%s", x.name, situation, where(ourGoroutines()))
 	}
@@ -763,29 +766,15 @@ func (x *call[T]) expectReturned(t *testing.T, l *fakeListener, want error, situ
 	}
 }
 
-// expectReturnedSoon: Shutdown returns, with nil, before the fake clock moves.
-func (x *call[T]) expectReturnedSoon(t *testing.T, l *fakeListener) {
-	t.Helper()
-	synctest.Wait()
-	x.expectReturned(t, l, nil, "no client was connected")
-}
-
-// writeTo writes msg on the client's end of a pipe.
+// writeTo writes msg on the client's end of a pipe: the server must read it.
 func writeTo(t *testing.T, l *fakeListener, c net.Conn, msg string) {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Write([]byte(msg))
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			l.fatalf(t, "write %q to the server: %v", msg, err)
-		}
-	case <-time.After(patience): // fake clock: once everything else is blocked
+	c.SetWriteDeadline(time.Now().Add(patience)) // fake clock: once everything else is blocked
+	if _, err := c.Write([]byte(msg)); isTimeout(err) {
 		l.fatalf(t, "the server did not read %q %v after the client wrote it: is each connection echoed "+
 			"(handle, in a goroutine of its own)?", msg, patience)
+	} else if err != nil {
+		l.fatalf(t, "write %q to the server: %v", msg, err)
 	}
 }
 
@@ -816,305 +805,4 @@ func handlers() map[int]goroutine {
 		}
 	}
 	return left
-}
-
-// A tapListener hands Serve each connection wrapped in a tapConn.
-type tapListener struct {
-	net.Listener
-	mu         sync.Mutex
-	conns      []*tapConn
-	holdAfter  int64  // see holdWriteAfter
-	hookAfter  int    // see onAcceptAfter
-	beforeNext func() // see onAcceptAfter
-}
-
-// onAcceptAfter makes the first Accept call that comes once n connections
-// have been accepted run f first, in the caller's goroutine (Serve's).
-func (l *tapListener) onAcceptAfter(n int, f func()) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.hookAfter, l.beforeNext = n, f
-}
-
-// holdWriteAfter makes each connection accepted from now on hold the
-// first Write the server makes once it has read n bytes, until the test
-// calls releaseWrite.
-func (l *tapListener) holdWriteAfter(n int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.holdAfter = n
-}
-
-func (l *tapListener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	f := l.beforeNext
-	if f != nil && len(l.conns) >= l.hookAfter {
-		l.beforeNext = nil
-	} else {
-		f = nil
-	}
-	l.mu.Unlock()
-	if f != nil {
-		f()
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	tc := &tapConn{Conn: c}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.holdAfter > 0 {
-		tc.holdAfter, tc.writeHold = l.holdAfter, make(chan struct{})
-	}
-	l.conns = append(l.conns, tc)
-	return tc, nil
-}
-
-func (l *tapListener) last() *tapConn {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.conns[len(l.conns)-1]
-}
-
-// first is the first connection accepted, or nil.
-func (l *tapListener) first() *tapConn {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.conns) == 0 {
-		return nil
-	}
-	return l.conns[0]
-}
-
-func (l *tapListener) all() []*tapConn {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]*tapConn(nil), l.conns...)
-}
-
-// bytesRead is how many bytes the server has read, on every connection.
-func (l *tapListener) bytesRead() int {
-	n := 0
-	for _, c := range l.all() {
-		n += int(c.read.Load())
-	}
-	return n
-}
-
-// closes is how many times the server closed a connection.
-func (l *tapListener) closes() int {
-	n := 0
-	for _, c := range l.all() {
-		n += c.closes()
-	}
-	return n
-}
-
-// A tapConn is the server's end of a connection: it counts the bytes the
-// server reads and the calls it makes, and can hold a Read that a
-// deadline woke, or a Write, until the test releases it.
-type tapConn struct {
-	net.Conn
-	read  atomic.Int64
-	reads atomic.Int64 // Read calls
-
-	mu         sync.Mutex
-	closed     int
-	touched    int   // SetDeadline, SetReadDeadline, SetWriteDeadline and Close calls
-	wake       bool  // a deadline woke a Read
-	readAtWake int64 // bytes read until then
-	hold       chan struct{}
-
-	holdAfter      int64         // hold the first Write once this many bytes are read
-	writeHold      chan struct{} // closed by releaseWrite
-	held           int           // the length of the Write held, once there is one
-	released       bool
-	closedMidWrite bool  // Close was called while the Write was held
-	stoppedWrites  bool  // a deadline on writes was set while the Write was held
-	readAtCut      int64 // bytes read when the first of those two came, if it did
-}
-
-// Write waits first, if it is the one to hold.
-func (c *tapConn) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	hold := c.writeHold
-	if hold == nil || c.held > 0 || c.read.Load() < c.holdAfter || len(b) == 0 {
-		hold = nil
-	} else {
-		c.held = len(b)
-	}
-	c.mu.Unlock()
-	if hold != nil {
-		<-hold
-	}
-	return c.Conn.Write(b)
-}
-
-// heldWrite is the length of the Write held, or 0 while none is.
-func (c *tapConn) heldWrite() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.released {
-		return 0
-	}
-	return c.held
-}
-
-// closedWhileHeld says whether the server closed the connection while
-// the test held its Write.
-func (c *tapConn) closedWhileHeld() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closedMidWrite
-}
-
-// writesStoppedWhileHeld says whether the server set a deadline on the
-// connection's writes (SetDeadline, SetWriteDeadline) while the test held
-// its Write.
-func (c *tapConn) writesStoppedWhileHeld() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stoppedWrites
-}
-
-func (c *tapConn) releaseWrite() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.writeHold != nil && !c.released {
-		c.released = true
-		close(c.writeHold)
-	}
-}
-
-func (c *tapConn) Read(b []byte) (int, error) {
-	c.reads.Add(1)
-	n, err := c.Conn.Read(b)
-	c.read.Add(int64(n))
-	if isTimeout(err) {
-		c.mu.Lock()
-		if !c.wake {
-			c.readAtWake = c.read.Load()
-		}
-		c.wake = true
-		hold := c.hold
-		c.mu.Unlock()
-		if hold != nil {
-			<-hold
-		}
-	}
-	return n, err
-}
-
-// CloseWrite half-closes, where the connection underneath can.
-func (c *tapConn) CloseWrite() error {
-	if hc, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return hc.CloseWrite()
-	}
-	return errors.New("this connection cannot half-close")
-}
-
-func (c *tapConn) Close() error {
-	c.note(true)
-	return c.Conn.Close()
-}
-
-func (c *tapConn) SetDeadline(t time.Time) error {
-	c.note(false)
-	c.noteWriteDeadline(t)
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *tapConn) SetWriteDeadline(t time.Time) error {
-	c.note(false)
-	c.noteWriteDeadline(t)
-	return c.Conn.SetWriteDeadline(t)
-}
-
-func (c *tapConn) noteWriteDeadline(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !t.IsZero() && c.held > 0 && !c.released {
-		c.cutMidWrite()
-		c.stoppedWrites = true
-	}
-}
-
-// cutMidWrite notes how much the server had read when the held Write was
-// cut off (c.mu held): what it read later (goodbye drops it) was never
-// owed an echo.
-func (c *tapConn) cutMidWrite() {
-	if !c.closedMidWrite && !c.stoppedWrites {
-		c.readAtCut = c.read.Load()
-	}
-}
-
-func (c *tapConn) SetReadDeadline(t time.Time) error {
-	c.note(false)
-	return c.Conn.SetReadDeadline(t)
-}
-
-func (c *tapConn) note(closing bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.touched++
-	if closing {
-		c.closed++
-		if c.held > 0 && !c.released {
-			c.cutMidWrite()
-			c.closedMidWrite = true
-		}
-	}
-}
-
-func (c *tapConn) closes() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closed
-}
-
-func (c *tapConn) calls() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.touched
-}
-
-// holdWoken makes the next Read that a deadline wakes wait until release.
-func (c *tapConn) holdWoken() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.hold = make(chan struct{})
-}
-
-// readCalls is how many times the server has called Read.
-func (c *tapConn) readCalls() int { return int(c.reads.Load()) }
-
-func (c *tapConn) woken() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.wake
-}
-
-// readBeforeStop is how many bytes the server read before a deadline
-// stopped its reading, or before its held Write was cut off (a Close, a
-// deadline on writes), or in all if neither happened.
-func (c *tapConn) readBeforeStop() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.wake:
-		return int(c.readAtWake)
-	case c.closedMidWrite || c.stoppedWrites:
-		return int(c.readAtCut)
-	}
-	return int(c.read.Load())
-}
-
-func (c *tapConn) release() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.hold != nil {
-		close(c.hold)
-		c.hold = nil
-	}
 }

@@ -18,8 +18,6 @@ import (
 	"net"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -262,17 +260,17 @@ func TestUnreadEchoIsLoggedWhy(t *testing.T) {
 func TestIdleHandlerDoesNotPoll(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
-		s, tally := startPipe(t, l, tight)
+		s, conns := startPipe(t, l, tight)
 		c, _ := s.connectPipe(t)
 		if err := pipeEcho(c, "hello"); err != nil {
 			l.fatalf(t, "sent %q, then %s", "hello", explain(err))
 		}
 		time.Sleep(time.Second)
 		synctest.Wait()
-		calls := tally.last().calls.Load()
+		calls := used(conns.conn(-1))
 		time.Sleep(8 * time.Second)
 		synctest.Wait()
-		if n := tally.last().calls.Load() - calls; n > 4 {
+		if n := used(conns.conn(-1)) - calls; n > 4 {
 			l.fatalf(t, "a client was quiet for 8s, and its handler called Read or set a deadline %d times meanwhile: "+
 				"it polls, and a thousand quiet clients keep a CPU busy. Set the deadline once per chunk and let "+
 				"io.CopyN wait, in one Read, until the client sends or the deadline passes", n)
@@ -286,7 +284,7 @@ func TestIdleHandlerDoesNotPoll(t *testing.T) {
 func TestConnectionsOverTheCapAreRefused(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
-		s, tally := startPipe(t, l, tight)
+		s, conns := startPipe(t, l, tight)
 		a, _ := s.connectPipe(t)
 		b, _ := s.connectPipe(t)
 		for _, c := range []net.Conn{a, b} {
@@ -302,7 +300,7 @@ func TestConnectionsOverTheCapAreRefused(t *testing.T) {
 			l.fatalf(t, "Serve refused a client over the cap, and then returned (err = %v): refuse and go on to the "+
 				"next Accept (continue); only a closed listener ends Serve", s.err)
 		}
-		if n := tally.last().calls.Load(); n > 0 {
+		if n := used(conns.conn(-1)); n > 0 {
 			l.fatalf(t, "Serve refused a client over the cap and closed its connection, and then a handler used it "+
 				"(%d calls to Read or to set a deadline): after refusing, go on to the next Accept (continue). A "+
 				"handler for a refused client gives back a slot it never took", n)
@@ -361,17 +359,9 @@ func TestCapIsCountedWhereClientsAreAdmitted(t *testing.T) {
 		// runs until it waits for a fourth. Any order of events a server
 		// must survive; this one makes a late count show every time.
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-		l := &burstListener{conns: make(chan net.Conn, 3), closed: make(chan struct{})}
-		var conns []*fakeConn
-		for range 3 {
-			client, end := net.Pipe()
-			conn := &fakeConn{Conn: end}
-			l.conns <- conn
-			conns = append(conns, conn)
-			t.Cleanup(func() { client.Close() })
-		}
-		s := startServer(t, l, func(context.Context, net.Listener) error { return Serve(l, tight) })
-		s.stoppedBy = "closed its listener"
+		l := newFakeListener(t)
+		conns := l.queue(t, 3)
+		startPipe(t, l, tight)
 		synctest.Wait()
 		refused := 0
 		for _, conn := range conns {
@@ -505,14 +495,15 @@ func start(t *testing.T, l net.Listener, lim Limits) *server {
 	return s
 }
 
-// startPipe runs Serve on a fake listener, wrapped so that the test
-// counts what the server does with each connection.
-func startPipe(t *testing.T, l *fakeListener, lim Limits) (*server, *tallyListener) {
+// startPipe is start on a fake listener, tapped (kit_tap_test.go), so that
+// the test sees what the server does with each connection. (Not on real
+// sockets: tapped, a connection is no *net.TCPConn, and splice is off.)
+func startPipe(t *testing.T, l *fakeListener, lim Limits) (*server, *tapListener) {
 	t.Helper()
-	tally := &tallyListener{Listener: l}
-	s := startServer(t, l, func(context.Context, net.Listener) error { return Serve(tally, lim) })
+	conns := tap(l)
+	s := startServer(t, l, func(context.Context, net.Listener) error { return Serve(conns, lim) })
 	s.stoppedBy = "closed its listener"
-	return s, tally
+	return s, conns
 }
 
 // connectOverCap connects one more client, and fails the test, saying
@@ -520,18 +511,13 @@ func startPipe(t *testing.T, l *fakeListener, lim Limits) (*server, *tallyListen
 // does not make clients wait.
 func connectOverCap(t *testing.T, s *server, l *fakeListener, situation string) (net.Conn, *fakeConn) {
 	t.Helper()
-	client, end := net.Pipe()
-	conn := &fakeConn{Conn: end}
-	t.Cleanup(func() { client.Close() })
-	select {
-	case l.conns <- conn:
-	case <-time.After(patience): // fake clock: once nothing else can happen
+	c, conn, ok := s.tryConnectPipe(t)
+	if !ok {
 		l.fatalf(t, "%s, and Serve did not accept the next client in %v: it waits for a slot before it accepts, "+
 			"so clients queue with no answer. This server refuses instead: accept, and if no slot is free, close "+
 			"the connection at once. Where your code is:\n\n%s", situation, patience, where(ourGoroutines()))
 	}
-	client.SetDeadline(time.Now().Add(patience))
-	return client, conn
+	return c, conn
 }
 
 // expectRefused: the server closed conn at once, without reading from
@@ -582,36 +568,10 @@ func expectCutOff(t *testing.T, l *fakeListener, conn *fakeConn, before map[int]
 	}
 }
 
-// pipeEcho writes msg on the client's end of a pipe and reads its echo,
-// each with patience on the (fake) clock. A pipe the server closed reads
-// as io.EOF: the client cannot tell more.
-func pipeEcho(c net.Conn, msg string) error {
-	c.SetDeadline(time.Now().Add(patience))
-	if _, err := c.Write([]byte(msg)); err != nil {
-		return closedAsEOF(err)
-	}
-	got := make([]byte, len(msg))
-	n, err := io.ReadFull(c, got)
-	if err == nil && string(got) != msg {
-		return fmt.Errorf("%q instead", got[:n])
-	}
-	return closedAsEOF(err)
-}
-
-func closedAsEOF(err error) error {
-	if errors.Is(err, io.ErrClosedPipe) {
-		return io.EOF
-	}
-	return err
-}
-
-// readPipe reads up to n bytes from the client's end of a pipe, with
-// patience on the (fake) clock.
-func readPipe(c net.Conn, n int) ([]byte, error) {
-	c.SetReadDeadline(time.Now().Add(patience))
-	b := make([]byte, n)
-	m, err := c.Read(b)
-	return b[:m], err
+// used counts the server's calls to Read and to set a deadline on c.
+func used(c *tapConn) int {
+	s := c.seen()
+	return s.reads + s.deadlines
 }
 
 // memInUse is the memory the process uses for what is alive: heap and
@@ -637,78 +597,3 @@ func idleHandlers() (waiting, spliced int) {
 	}
 	return waiting, spliced
 }
-
-// A tallyListener hands Serve each connection wrapped in a tallyConn.
-type tallyListener struct {
-	net.Listener
-	mu    sync.Mutex
-	conns []*tallyConn
-}
-
-func (l *tallyListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	tc := &tallyConn{Conn: c}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.conns = append(l.conns, tc)
-	return tc, nil
-}
-
-func (l *tallyListener) last() *tallyConn {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.conns[len(l.conns)-1]
-}
-
-// A tallyConn counts the server's calls to Read and to set deadlines.
-type tallyConn struct {
-	net.Conn
-	calls atomic.Int64
-}
-
-func (c *tallyConn) Read(b []byte) (int, error) {
-	c.calls.Add(1)
-	return c.Conn.Read(b)
-}
-
-func (c *tallyConn) SetDeadline(t time.Time) error {
-	c.calls.Add(1)
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *tallyConn) SetReadDeadline(t time.Time) error {
-	c.calls.Add(1)
-	return c.Conn.SetReadDeadline(t)
-}
-
-func (c *tallyConn) SetWriteDeadline(t time.Time) error {
-	c.calls.Add(1)
-	return c.Conn.SetWriteDeadline(t)
-}
-
-// A burstListener has its connections waiting before Serve starts: each
-// Accept returns one at once, until there are none left.
-type burstListener struct {
-	conns  chan net.Conn
-	closed chan struct{}
-	once   sync.Once
-}
-
-func (l *burstListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.closed:
-		return nil, &net.OpError{Op: "accept", Net: "pipe", Err: net.ErrClosed}
-	}
-}
-
-func (l *burstListener) Close() error {
-	l.once.Do(func() { close(l.closed) })
-	return nil
-}
-
-func (l *burstListener) Addr() net.Addr { return fakeAddr{} }

@@ -68,6 +68,7 @@ func inBubble(t *testing.T, f func(t *testing.T)) {
 type fakeListener struct {
 	conns  chan *fakeConn
 	closed chan struct{}
+	queued []*fakeConn // see queue
 
 	mu       sync.Mutex
 	closes   int
@@ -118,6 +119,14 @@ func (l *fakeListener) Accept() (net.Conn, error) {
 		}
 		return nil, acceptError
 	}
+	l.mu.Lock()
+	if len(l.queued) > 0 {
+		c := l.queued[0]
+		l.queued = l.queued[1:]
+		l.mu.Unlock()
+		return c, nil
+	}
+	l.mu.Unlock()
 	select {
 	case c := <-l.conns:
 		// Read only now: the test may set it while Accept waits.
@@ -220,24 +229,55 @@ func (l *fakeListener) holdAccept(release <-chan struct{}) {
 	l.onAccept = func() { <-release }
 }
 
+// queue has n clients connect at once, before Serve asks for them (call it
+// before the server starts): the next n Accept calls each return one
+// without waiting. It returns the server's ends.
+func (l *fakeListener) queue(t *testing.T, n int) []*fakeConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var ends []*fakeConn
+	for range n {
+		_, conn := newPipe(t)
+		ends = append(ends, conn)
+	}
+	l.queued = append(l.queued, ends...)
+	return ends
+}
+
 // connectPipe connects a client to the server under test, which must be
 // serving a fakeListener, and returns the client's end of the connection
 // and the server's. It returns once Serve has accepted it.
 func (s *server) connectPipe(t *testing.T) (net.Conn, *fakeConn) {
 	t.Helper()
-	l := s.l.(*fakeListener)
+	client, conn, ok := s.tryConnectPipe(t)
+	if !ok {
+		s.l.(*fakeListener).fatalf(t, "Serve had not accepted a connection %v after a client connected: is it calling Accept?", patience)
+	}
+	return client, conn
+}
+
+// tryConnectPipe is connectPipe for a test with words of its own for a
+// Serve that does not accept the client: ok is false then.
+func (s *server) tryConnectPipe(t *testing.T) (_ net.Conn, _ *fakeConn, ok bool) {
+	client, conn := newPipe(t)
+	select {
+	case s.l.(*fakeListener).conns <- conn:
+	case <-time.After(patience): // on the fake clock: once nothing else can happen
+		return client, conn, false
+	}
+	client.SetDeadline(time.Now().Add(patience))
+	return client, conn, true
+}
+
+// newPipe returns a client's end of a pipe and the server's, closed when
+// the test ends.
+func newPipe(t *testing.T) (net.Conn, *fakeConn) {
 	client, end := net.Pipe()
 	conn := &fakeConn{Conn: end}
 	t.Cleanup(func() {
 		conn.release()
 		client.Close()
 	})
-	select {
-	case l.conns <- conn:
-	case <-time.After(patience): // on the fake clock: once nothing else can happen
-		l.fatalf(t, "Serve had not accepted a connection %v after a client connected: is it calling Accept?", patience)
-	}
-	client.SetDeadline(time.Now().Add(patience))
 	return client, conn
 }
 
@@ -306,6 +346,38 @@ func (c *fakeConn) closeCount() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closes
+}
+
+// pipeEcho writes msg on the client's end of a pipe and reads its echo,
+// each with patience on the (fake) clock. A pipe the server closed reads
+// as io.EOF: the client cannot tell more.
+func pipeEcho(c net.Conn, msg string) error {
+	c.SetDeadline(time.Now().Add(patience))
+	if _, err := c.Write([]byte(msg)); err != nil {
+		return closedAsEOF(err)
+	}
+	got := make([]byte, len(msg))
+	n, err := io.ReadFull(c, got)
+	if err == nil && string(got) != msg {
+		return fmt.Errorf("%q instead", got[:n])
+	}
+	return closedAsEOF(err)
+}
+
+func closedAsEOF(err error) error {
+	if errors.Is(err, io.ErrClosedPipe) {
+		return io.EOF
+	}
+	return err
+}
+
+// readPipe reads up to n bytes from the client's end of a pipe, with
+// patience on the (fake) clock.
+func readPipe(c net.Conn, n int) ([]byte, error) {
+	c.SetReadDeadline(time.Now().Add(patience))
+	b := make([]byte, n)
+	m, err := c.Read(b)
+	return b[:m], err
 }
 
 // expectPipeEcho writes msg on the client's end of a pipe and expects it back.
