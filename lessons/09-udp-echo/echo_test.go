@@ -8,6 +8,10 @@
 // (ports, rates, the table of sources) forge source addresses, which real
 // sockets cannot do, so they give Serve a fake PacketConn, on a fake clock
 // (testing/synctest).
+//
+// Both run Serve under the kit's udpServer (kit_udp_test.go), which notes
+// every datagram Serve reads and writes; the plumbing below judges what it
+// saw: which of Serve's mistakes fits.
 
 package echo
 
@@ -15,11 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
-	"runtime"
-	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -35,8 +35,8 @@ func generous() *Server { return &Server{Rate: 1000, Burst: 1000, MaxSources: 16
 func TestServeEchoesADatagram(t *testing.T) {
 	checkNoLeaks(t)
 	u := startUDP(t, generous())
-	c := u.client(t)
-	c.expectEcho(t, []byte("hello\n"), []byte("hello\n"))
+	c := u.connect(t)
+	expectEcho(t, c, []byte("hello\n"), []byte("hello\n"))
 }
 
 // TestServeEchoesOnlyWhatItReceived: each reply is exactly its datagram:
@@ -45,9 +45,9 @@ func TestServeEchoesADatagram(t *testing.T) {
 func TestServeEchoesOnlyWhatItReceived(t *testing.T) {
 	checkNoLeaks(t)
 	u := startUDP(t, generous())
-	c := u.client(t)
+	c := u.connect(t)
 	for _, msg := range [][]byte{randomBytes(MaxEcho), []byte("short"), {}, {'x'}, randomBytes(100)} {
-		c.expectEcho(t, msg, msg)
+		expectEcho(t, c, msg, msg)
 	}
 }
 
@@ -57,7 +57,7 @@ func TestServeCutsLongDatagrams(t *testing.T) {
 	checkNoLeaks(t)
 	u := startUDP(t, generous())
 	msg := randomBytes(3000)
-	u.client(t).expectEcho(t, msg, msg[:MaxEcho])
+	expectEcho(t, u.connect(t), msg, msg[:MaxEcho])
 }
 
 // TestServeAnswersEachSender: two clients take turns; each gets its own
@@ -65,11 +65,11 @@ func TestServeCutsLongDatagrams(t *testing.T) {
 func TestServeAnswersEachSender(t *testing.T) {
 	checkNoLeaks(t)
 	u := startUDP(t, generous())
-	a, b := u.client(t), u.client(t)
+	a, b := u.connect(t), u.connect(t)
 	for i := 1; i <= 3; i++ {
 		for _, c := range []*udpClient{a, b} {
 			msg := []byte(fmt.Sprintf("%s, datagram %d\n", c.name, i))
-			c.expectEcho(t, msg, msg)
+			expectEcho(t, c, msg, msg)
 		}
 	}
 }
@@ -79,7 +79,7 @@ func TestServeAnswersEachSender(t *testing.T) {
 func TestServeReturnsWhenClosed(t *testing.T) {
 	checkNoLeaks(t)
 	u := startUDP(t, generous())
-	u.client(t).expectEcho(t, []byte("bye\n"), []byte("bye\n"))
+	expectEcho(t, u.connect(t), []byte("bye\n"), []byte("bye\n"))
 	u.pc.Close()
 	if st, ok := waitClosed(u.done); !ok {
 		t.Fatalf("its PacketConn was closed, and Serve had not returned: %s. When ReadFrom fails with net.ErrClosed "+
@@ -95,7 +95,7 @@ func TestServeReturnsWhenClosed(t *testing.T) {
 func TestServeReturnsOtherReadErrors(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		f := startFake(t, generous())
-		f.failRead(syscall.ENOBUFS)
+		f.fake.failRead(syscall.ENOBUFS)
 		select {
 		case <-f.done:
 		case <-time.After(time.Minute): // on the fake clock
@@ -121,7 +121,7 @@ func TestServeKeepsServingAfterAFailedReply(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
 		f := startFake(t, generous())
-		f.failWrites(1)
+		f.fake.failWrites(1)
 		f.send(t, "192.0.2.1:40000", "lost")
 		if f.state() != "was still running" {
 			f.fatalf(t, "the reply to 192.0.2.1:40000 failed (WriteTo: %v), and Serve %s. A failed WriteTo concerns "+
@@ -135,7 +135,7 @@ func TestServeKeepsServingAfterAFailedReply(t *testing.T) {
 				"unreachable address, and must not stop the service that way", syscall.ENETUNREACH,
 				count(got, "echo", "echoes"), f.state())
 		}
-		f.failWrites(20)
+		f.fake.failWrites(20)
 		for range 20 {
 			f.send(t, "192.0.2.3:40000", "lost")
 		}
@@ -156,14 +156,14 @@ func TestServeKeepsServingAfterAFailedReply(t *testing.T) {
 func TestServeWaitsForASlowReply(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		f := startFake(t, generous())
-		t.Cleanup(f.holdWrites()) // before startFake's: Serve can then finish its reply, and stop
+		t.Cleanup(f.fake.holdWrites()) // before startFake's: Serve can then finish its reply, and stop
 		f.send(t, "192.0.2.1:40000", "slow")
 		more := 0
 		for more < 200 && f.trySend("192.0.2.1:40000", "more") {
 			more++
 		}
 		synctest.Wait()
-		if waiting := f.writesHeld(); more >= 100 {
+		if waiting := f.fake.writesHeld(); more >= 100 {
 			f.fatalf(t, "while a reply waited in WriteTo (a full send buffer, the network slower than the datagrams "+
 				"come), Serve read %d more datagrams, and %s waited: a goroutine per reply, each waiting as long as "+
 				"the network stays slow, is memory without bound under a flood (and one that sends buf[:n] sends "+
@@ -369,425 +369,49 @@ func TestServeForgetsQuietSources(t *testing.T) {
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// A datagram is one that Serve read or wrote, and the other end's address.
-type datagram struct {
-	addr string
-	data []byte
-}
-
-// traffic notes every datagram Serve reads and writes, on a real socket
-// or a fake one: what the messages tell, and the progress waits measure.
-type traffic struct {
-	mu        sync.Mutex
-	reading   int // Serve's ReadFrom calls under way
-	read      []datagram
-	wrote     []datagram
-	writeErrs int // how many WriteTo calls are still to fail
-}
-
-func (tr *traffic) startRead() { tr.mu.Lock(); tr.reading++; tr.mu.Unlock() }
-
-func (tr *traffic) endRead(b []byte, addr net.Addr, err error) {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	tr.reading--
-	if err == nil {
-		tr.read = append(tr.read, datagram{addr.String(), append([]byte(nil), b...)})
-		moved.Add(int64(len(b)) + 1)
-	}
-}
-
-func (tr *traffic) write(b []byte, addr net.Addr) error {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	tr.wrote = append(tr.wrote, datagram{fmt.Sprint(addr), append([]byte(nil), b...)})
-	moved.Add(int64(len(b)) + 1)
-	if tr.writeErrs > 0 {
-		tr.writeErrs--
-		return &net.OpError{Op: "write", Net: "udp", Addr: addr, Err: syscall.ENETUNREACH}
-	}
-	return nil
-}
-
-// since returns what Serve read and wrote after the first r and w datagrams.
-func (tr *traffic) since(r, w int) (read, wrote []datagram, reading int) {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	return tr.read[r:], tr.wrote[w:], tr.reading
-}
-
-func (tr *traffic) counts() (r, w int) {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	return len(tr.read), len(tr.wrote)
-}
-
-// A udpServer is the Server under test on a real UDP socket on 127.0.0.1.
-type udpServer struct {
-	pc      net.PacketConn
-	tr      *traffic
-	done    chan struct{}
-	err     error // what Serve returned; read it only after done
-	clients int
-}
-
-// watched is the socket as Serve gets it: every datagram noted.
-type watched struct {
-	net.PacketConn
-	tr *traffic
-}
-
-func (w watched) ReadFrom(b []byte) (int, net.Addr, error) {
-	w.tr.startRead()
-	n, addr, err := w.PacketConn.ReadFrom(b)
-	w.tr.endRead(b[:n], addr, err)
-	return n, addr, err
-}
-
-func (w watched) WriteTo(b []byte, addr net.Addr) (int, error) {
-	w.tr.write(b, addr)
-	return w.PacketConn.WriteTo(b, addr)
-}
-
-// startUDP runs srv.Serve on a new socket until the test ends; then it
-// closes the socket and waits, by progress, for Serve to return.
+// startUDP runs srv.Serve on a socket on 127.0.0.1 until the test ends.
 func startUDP(t *testing.T, srv *Server) *udpServer {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	u := &udpServer{pc: pc, tr: &traffic{}, done: make(chan struct{})}
-	go func() {
-		defer close(u.done)
-		u.err = srv.Serve(watched{pc, u.tr})
-	}()
-	t.Cleanup(func() {
-		pc.Close()
-		if t.Failed() {
-			return
-		}
-		if st, ok := waitClosed(u.done); !ok {
-			t.Errorf("at the end of the test its PacketConn was closed, yet Serve had not returned: %s. When ReadFrom "+
-				"fails with net.ErrClosed (errors.Is), return nil. Where your code is:\n\n%s", st, where(st.gs))
-		}
-	})
-	return u
-}
-
-func (u *udpServer) stopped() bool {
-	select {
-	case <-u.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// A udpClient is one of the test's clients: its own socket, and every
-// datagram that came back to it.
-type udpClient struct {
-	name string
-	conn *net.UDPConn
-	u    *udpServer
-	mu   sync.Mutex
-	got  [][]byte
-}
-
-func (u *udpServer) client(t *testing.T) *udpClient {
-	t.Helper()
-	conn, err := net.DialUDP("udp", nil, u.pc.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	u.clients++
-	c := &udpClient{name: fmt.Sprintf("client %c (%s)", 'A'+u.clients-1, conn.LocalAddr()), conn: conn, u: u}
-	done := make(chan struct{})
-	go func() { // ends when the test closes conn
-		defer close(done)
-		for {
-			b := make([]byte, 64<<10)
-			n, err := conn.Read(b)
-			if err != nil {
-				return
-			}
-			moved.Add(int64(n) + 1)
-			c.mu.Lock()
-			c.got = append(c.got, b[:n])
-			c.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() { conn.Close(); <-done })
-	return c
-}
-
-func (c *udpClient) replies() [][]byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.got
-}
-
-// expectEcho sends msg and expects want back. It sends again only when it
-// saw the datagram, or its reply, lost by UDP, three times at most.
-func (c *udpClient) expectEcho(t *testing.T, msg, want []byte) {
-	t.Helper()
-	for try := 1; ; try++ {
-		r, w := c.u.tr.counts()
-		seen := len(c.replies())
-		if _, err := c.conn.Write(msg); err != nil {
-			t.Fatalf("%s: write: %v", c.name, err)
-		}
-		misdirected := func() bool { // a reply sent to someone else: no need to wait for it
-			_, wrote, _ := c.u.tr.since(r, w)
-			return slices.ContainsFunc(wrote, func(d datagram) bool { return d.addr != c.conn.LocalAddr().String() })
-		}
-		st, ok := waitUntil(func() bool { return len(c.replies()) > seen || c.u.stopped() || misdirected() })
-		if c.u.stopped() {
-			t.Fatalf("%s sent %d bytes; Serve had returned (err = %v): it should read datagrams in a loop, "+
-				"until its PacketConn is closed", c.name, len(msg), c.u.err)
-		}
-		if ok && len(c.replies()) > seen {
-			got := c.replies()[seen]
-			if len(msg) > MaxEcho && len(got) == len(msg) {
-				t.Fatalf("%s sent %d bytes and got all %d back; want only the first %d (MaxEcho): read into a buffer of "+
-					"MaxEcho bytes, and ReadFrom cuts a longer datagram to its size", c.name, len(msg), len(got), MaxEcho)
-			}
-			if d := mismatch(got, want); d != "" {
-				read, _, _ := c.u.tr.since(r, w)
-				if i := slices.IndexFunc(read, func(d datagram) bool { return d.addr == c.conn.LocalAddr().String() }); i >= 0 &&
-					len(got) < len(want) && len(read[i].data) == len(got) {
-					t.Fatalf("%s sent %d bytes; in the reply it %s, and that is all Serve's ReadFrom returned: "+
-						"ReadFrom cuts a datagram to len(buf), so buf was %s long. Make it MaxEcho bytes, and keep it so "+
-						"for every read: reslice the reply (buf[:n]), not buf itself", c.name, len(msg), d,
-						count(len(got), "byte", "bytes"))
-				}
-				t.Fatalf("%s sent %d bytes; in the reply it %s: a reply is the bytes ReadFrom returned, buf[:n], no more, "+
-					"no less", c.name, len(msg), d)
-			}
-			return
-		}
-		read, wrote, reading := c.u.tr.since(r, w)
-		from := c.conn.LocalAddr().String()
-		for _, d := range wrote {
-			if d.addr != from {
-				t.Fatalf("%s sent a datagram, and Serve sent its reply to %s instead: reply to the address "+
-					"ReadFrom returned with the datagram", c.name, d.addr)
-			}
-		}
-		switch {
-		case len(read) > 0 && len(wrote) == 0 && len(msg) == 0:
-			t.Fatalf("Serve read the empty datagram from %s, then sent nothing back: %s. An empty datagram is a "+
-				"datagram, and its echo is the 0 bytes it brought: reply with WriteTo(buf[:n], addr) whatever n is. "+
-				"Where your code is:\n\n%s", c.name, st, where(st.gs))
-		case len(read) > 0 && len(wrote) == 0 && len(msg) > MaxEcho:
-			t.Fatalf("Serve read %d bytes of the %d-byte datagram from %s, then sent nothing back: %s. A datagram "+
-				"longer than MaxEcho is echoed cut to its first MaxEcho bytes, not dropped: read into a buffer of "+
-				"exactly MaxEcho bytes, and reply with WriteTo(buf[:n], addr). Where your code is:\n\n%s",
-				len(read[0].data), len(msg), c.name, st, where(st.gs))
-		case len(read) > 0 && len(wrote) == 0:
-			t.Fatalf("Serve read the %d-byte datagram from %s, then sent nothing back: %s. Reply with WriteTo(buf[:n], addr). "+
-				"Where your code is:\n\n%s", len(read[0].data), c.name, st, where(st.gs))
-		case reading == 0:
-			t.Fatalf("%s sent a datagram, and Serve was not reading (no ReadFrom under way): %s. Where your code is:\n\n%s",
-				c.name, st, where(st.gs))
-		case try == 3:
-			t.Fatalf("%s sent the same datagram 3 times, and each time it was lost on the way to Serve or back, "+
-				"though Serve was waiting in ReadFrom: %s. Loopback UDP loses that much only on a machine far too "+
-				"busy: run the test again", c.name, st)
-		}
-		// Lost on the way, as UDP allows: send it again.
-	}
-}
-
-// A fakeConn is a PacketConn for a synctest bubble: the test makes up
-// datagrams from any address and port (f.send), and notes the replies.
-type fakePacketConn struct {
-	tr      *traffic
-	in      chan datagram
-	readErr chan error
-	closed  chan struct{}
-	once    sync.Once
-	spins   int           // ReadFrom calls after the close
-	hold    chan struct{} // while not nil and open, WriteTo waits for it
-	held    int           // WriteTo calls waiting on hold
-	done    chan struct{}
-	err     error // what Serve returned; read it only after done
+	return startUDPServer(t, listenUDP(t), srv.Serve)
 }
 
 // startFake runs srv.Serve on a fake PacketConn, at 127.0.0.1:7007, until
 // the test ends. Call it inside the bubble.
-func startFake(t *testing.T, srv *Server) *fakePacketConn {
-	f := &fakePacketConn{tr: &traffic{}, in: make(chan datagram), readErr: make(chan error, 1),
-		closed: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(f.done)
-		f.err = srv.Serve(f)
-	}()
-	t.Cleanup(func() {
-		if !t.Failed() {
-			f.stop(t)
+func startFake(t *testing.T, srv *Server) *udpServer {
+	return startUDPServer(t, newFakePacketConn(), srv.Serve)
+}
+
+// expectEcho sends msg from c and expects want back; when something else
+// comes back, or nothing, it says which of Serve's mistakes fits.
+func expectEcho(t *testing.T, c *udpClient, msg, want []byte) {
+	t.Helper()
+	got, read := c.roundTrip(t, msg, func(d datagram, st stall) {
+		t.Helper()
+		switch {
+		case len(msg) == 0:
+			t.Fatalf("Serve read the empty datagram from %s, then sent nothing back: %s. An empty datagram is a "+
+				"datagram, and its echo is the 0 bytes it brought: reply with WriteTo(buf[:n], addr) whatever n is. "+
+				"Where your code is:\n\n%s", c.name, st, where(st.gs))
+		case len(msg) > MaxEcho:
+			t.Fatalf("Serve read %d bytes of the %d-byte datagram from %s, then sent nothing back: %s. A datagram "+
+				"longer than MaxEcho is echoed cut to its first MaxEcho bytes, not dropped: read into a buffer of "+
+				"exactly MaxEcho bytes, and reply with WriteTo(buf[:n], addr). Where your code is:\n\n%s",
+				len(d.data), len(msg), c.name, st, where(st.gs))
 		}
-		f.Close()
 	})
-	return f
-}
-
-func (f *fakePacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	f.tr.startRead()
-	select {
-	case d := <-f.in:
-		n := copy(b, d.data)
-		addr := net.UDPAddrFromAddrPort(netip.MustParseAddrPort(d.addr))
-		f.tr.endRead(b[:n], addr, nil)
-		return n, addr, nil
-	case err := <-f.readErr:
-		f.tr.endRead(nil, nil, err)
-		return 0, nil, &net.OpError{Op: "read", Net: "udp", Err: err}
-	case <-f.closed:
-		f.tr.endRead(nil, nil, net.ErrClosed)
-		f.tr.mu.Lock()
-		f.spins++
-		spun := f.spins >= 100 // a loop that never stops, and stops the fake clock
-		f.tr.mu.Unlock()
-		if spun {
-			runtime.Goexit()
-		}
-		return 0, nil, &net.OpError{Op: "read", Net: "udp", Err: net.ErrClosed}
+	if len(msg) > MaxEcho && len(got) == len(msg) {
+		t.Fatalf("%s sent %d bytes and got all %d back; want only the first %d (MaxEcho): read into a buffer of "+
+			"MaxEcho bytes, and ReadFrom cuts a longer datagram to its size", c.name, len(msg), len(got), MaxEcho)
 	}
-}
-
-func (f *fakePacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
-	f.tr.mu.Lock()
-	hold := f.hold
-	f.held++
-	f.tr.mu.Unlock()
-	if hold != nil {
-		<-hold
+	d := mismatch(got, want)
+	if d == "" {
+		return
 	}
-	f.tr.mu.Lock()
-	f.held--
-	f.tr.mu.Unlock()
-	if err := f.tr.write(b, addr); err != nil {
-		return 0, err
+	if read != nil && len(got) < len(want) && len(read.data) == len(got) {
+		t.Fatalf("%s sent %d bytes; in the reply it %s, and that is all Serve's ReadFrom returned: "+
+			"ReadFrom cuts a datagram to len(buf), so buf was %s long. Make it MaxEcho bytes, and keep it so "+
+			"for every read: reslice the reply (buf[:n]), not buf itself", c.name, len(msg), d,
+			count(len(got), "byte", "bytes"))
 	}
-	return len(b), nil
-}
-
-func (f *fakePacketConn) Close() error { f.once.Do(func() { close(f.closed) }); return nil }
-func (f *fakePacketConn) LocalAddr() net.Addr {
-	return net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:7007"))
-}
-func (f *fakePacketConn) SetDeadline(time.Time) error      { return nil }
-func (f *fakePacketConn) SetReadDeadline(time.Time) error  { return nil }
-func (f *fakePacketConn) SetWriteDeadline(time.Time) error { return nil }
-
-// send hands Serve a datagram from the address from, and returns once
-// Serve has read it.
-func (f *fakePacketConn) send(t *testing.T, from, data string) {
-	t.Helper()
-	select {
-	case f.in <- datagram{from, []byte(data)}:
-	case <-f.done:
-		f.fatalf(t, "a datagram came from %s, and Serve had returned (err = %v): it should read datagrams "+
-			"in a loop, until its PacketConn is closed", from, f.err)
-	case <-time.After(patience): // on the fake clock: once nothing else can happen
-		f.fatalf(t, "a datagram came from %s, and Serve had not read it %v later (fake clock): is it calling "+
-			"ReadFrom in a loop?", from, patience)
-	}
-}
-
-// trySend hands Serve a datagram as send does, and reports whether Serve
-// read it (false: it had returned, or had not read it patience later).
-func (f *fakePacketConn) trySend(from, data string) bool {
-	select {
-	case f.in <- datagram{from, []byte(data)}:
-		return true
-	case <-f.done:
-		return false
-	case <-time.After(patience): // on the fake clock: once nothing else can happen
-		return false
-	}
-}
-
-// holdWrites makes every WriteTo wait, as on a socket whose send buffer is
-// full, until the function it returns is called.
-func (f *fakePacketConn) holdWrites() (release func()) {
-	hold := make(chan struct{})
-	f.tr.mu.Lock()
-	f.hold = hold
-	f.tr.mu.Unlock()
-	return sync.OnceFunc(func() {
-		f.tr.mu.Lock()
-		f.hold = nil
-		f.tr.mu.Unlock()
-		close(hold)
-	})
-}
-
-// writesHeld counts the WriteTo calls waiting on holdWrites.
-func (f *fakePacketConn) writesHeld() int { f.tr.mu.Lock(); defer f.tr.mu.Unlock(); return f.held }
-
-func (f *fakePacketConn) failRead(err error) { f.readErr <- err }
-
-func (f *fakePacketConn) failWrites(n int) { f.tr.mu.Lock(); f.tr.writeErrs = n; f.tr.mu.Unlock() }
-
-// echoes counts the replies Serve sent to addr, once it has done all it
-// will do with the datagrams sent so far.
-func (f *fakePacketConn) echoes(addr string) int {
-	synctest.Wait()
-	_, wrote, _ := f.tr.since(0, 0)
-	n := 0
-	for _, d := range wrote {
-		if d.addr == addr {
-			n++
-		}
-	}
-	return n
-}
-
-func (f *fakePacketConn) stopped() bool {
-	select {
-	case <-f.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (f *fakePacketConn) state() string {
-	synctest.Wait()
-	if f.stopped() {
-		return fmt.Sprintf("had returned (err = %v)", f.err)
-	}
-	return "was still running"
-}
-
-// stop closes the PacketConn and waits for Serve to return.
-func (f *fakePacketConn) stop(t *testing.T) {
-	t.Helper()
-	f.Close()
-	select {
-	case <-f.done:
-	case <-time.After(time.Minute): // on the fake clock
-		f.fatalf(t, "its PacketConn was closed, and a minute later (fake clock) Serve had not returned: when "+
-			"ReadFrom fails with net.ErrClosed (errors.Is), return nil")
-	}
-}
-
-// fatalf fails the test, with the news of a busy loop or a log.Fatal
-// first: what follows from a stopped goroutine would only mislead.
-func (f *fakePacketConn) fatalf(t *testing.T, format string, args ...any) {
-	t.Helper()
-	synctest.Wait()
-	f.tr.mu.Lock()
-	spun := f.spins >= 100
-	f.tr.mu.Unlock()
-	if spun {
-		t.Fatal("Serve called ReadFrom 100 times in a row after its PacketConn was closed: when ReadFrom fails " +
-			"with net.ErrClosed, return (the test stopped that goroutine)")
-	}
-	if news := theLog.fatalNews(); news != "" {
-		t.Fatal(news)
-	}
-	t.Fatalf(format, args...)
+	t.Fatalf("%s sent %d bytes; in the reply it %s: a reply is the bytes ReadFrom returned, buf[:n], no more, "+
+		"no less", c.name, len(msg), d)
 }
