@@ -1,4 +1,4 @@
-// The kit: the server's connections, tapped. Where a test must see what the
+// The kit, part 5: the server's connections, tapped. Where a test must see what the
 // server does with each connection it accepted (how much it read, a
 // deadline, a Close), Serve gets tap(l) instead of l: every connection it
 // accepts comes wrapped in a *tapConn, which notes those calls and can hold
