@@ -26,10 +26,6 @@ import (
 	"time"
 )
 
-// generous limits, for the tests on real sockets: every client there is
-// 127.0.0.1, one source address, and no test may hit its rate.
-func generous() *Server { return &Server{Rate: 1000, Burst: 1000, MaxSources: 16} }
-
 // TestServeEchoesADatagram: one datagram in, the same datagram out, to
 // the address it came from.
 func TestServeEchoesADatagram(t *testing.T) {
@@ -368,6 +364,10 @@ func TestServeForgetsQuietSources(t *testing.T) {
 }
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
+
+// generous limits, for the tests on real sockets: every client there is
+// 127.0.0.1, one source address, and no test may hit its rate.
+func generous() *Server { return &Server{Rate: 1000, Burst: 1000, MaxSources: 16} }
 
 // startUDP runs srv.Serve on a socket on 127.0.0.1 until the test ends.
 func startUDP(t *testing.T, srv *Server) *udpServer {

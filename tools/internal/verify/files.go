@@ -81,8 +81,9 @@ const plumbingMarker = "// ---- plumbing for the tests above"
 // hold: more means plumbing that belongs in the kit, or that is too big.
 const maxPlumbing = 150
 
-// plumbing: a lesson's own test files hold its tests, then at most
-// maxPlumbing lines of helpers below their marker; the rest is the kit's.
+// plumbing: a lesson's own test files hold its tests (and the values they
+// share), then at most maxPlumbing lines of helpers below their marker;
+// the rest is the kit's.
 func (x *v) plumbing(l lessons.Lesson, bad func(string, ...any)) {
 	total := 0
 	for _, f := range goFiles(filepath.Join(x.Root, l.Dir), true) {
@@ -105,8 +106,8 @@ func (x *v) plumbing(l lessons.Lesson, bad func(string, ...any)) {
 }
 
 // plumbingIn returns how many lines of a test file follow its plumbing
-// marker (none without one), and the declarations above the marker that
-// are not tests (Test, Benchmark, Example and Fuzz functions).
+// marker (none without one), and the functions and types above the marker
+// that are not tests (Test, Benchmark, Example and Fuzz functions).
 func plumbingIn(path string) (lines int, stray []string, err error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
@@ -130,23 +131,12 @@ func plumbingIn(path string) (lines int, stray []string, err error) {
 				stray = append(stray, "func "+d.Name.Name)
 			}
 		case *ast.GenDecl:
-			if d.Tok != token.IMPORT {
-				stray = append(stray, d.Tok.String()+" "+specName(d.Specs[0]))
+			if d.Tok == token.TYPE { // values the tests share may stay with them
+				stray = append(stray, "type "+d.Specs[0].(*ast.TypeSpec).Name.Name)
 			}
 		}
 	}
 	return end - mark, stray, nil
-}
-
-// specName is the first name a declaration declares.
-func specName(s ast.Spec) string {
-	switch s := s.(type) {
-	case *ast.TypeSpec:
-		return s.Name.Name
-	case *ast.ValueSpec:
-		return s.Names[0].Name
-	}
-	return "?"
 }
 
 // givenCode (D6): every top-level declaration of the starter whose text

@@ -220,7 +220,7 @@ func TestRecordShows(t *testing.T) {
 func TestPlumbing(t *testing.T) {
 	t.Parallel()
 	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}})
-	above := "package echo\n\nimport \"testing\"\n\nvar cases = []int{1}\n\nfunc TestA(t *testing.T) {}\n\nfunc helper() {}\n\n"
+	above := "package echo\n\nimport \"testing\"\n\nvar cases = []int{1}\n\nfunc TestA(t *testing.T) {}\n\nfunc helper() {}\n\ntype pair [2]int\n\n"
 	helpers := plumbingMarker + " ----\n\n" + strings.Repeat("// a helper's line\n", maxPlumbing-2) + "func later() {}\n"
 	testfix.Write(t, root, "lessons/01-add/a_test.go", above+helpers)
 	testfix.Write(t, root, "lessons/01-add/b_test.go", "package echo\n\nimport \"testing\"\n\nfunc TestB(t *testing.T) {}\n"+plumbingMarker+" ----\nfunc b() {}\n")
@@ -231,7 +231,7 @@ func TestPlumbing(t *testing.T) {
 	x.plumbing(all[0], func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) })
 	report := strings.Join(got, "\n")
 	for _, want := range []string{
-		"a_test.go declares var cases, func helper above its plumbing marker",
+		"a_test.go declares func helper, type pair above its plumbing marker",
 		fmt.Sprintf("hold %d lines of plumbing below their marker, more than %d", maxPlumbing+1, maxPlumbing),
 	} {
 		if !strings.Contains(report, want) {

@@ -70,6 +70,8 @@ func TestRunWaitsNoLongerThanTheDrain(t *testing.T) {
 	}
 }
 
+// ---- plumbing for the tests above ----
+
 // A fakeServer serves until Shutdown, whose ctx it hands to the test, and
 // which waits for that ctx to end, as with a client that cannot be drained.
 type fakeServer struct {
