@@ -94,6 +94,9 @@ func (x *v) plumbing(l lessons.Lesson, bad func(string, ...any)) {
 		if err != nil {
 			bad("%v", err)
 		}
+		if len(stray) > 5 {
+			stray = append(stray[:5], fmt.Sprintf("%d more", len(stray)-5))
+		}
 		if len(stray) > 0 {
 			bad("%s declares %s above its plumbing marker (%q): only tests go there", f, strings.Join(stray, ", "), plumbingMarker)
 		}
