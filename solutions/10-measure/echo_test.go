@@ -83,47 +83,6 @@ func TestPercentileOfGivenSamples(t *testing.T) {
 	}
 }
 
-// fewSamples shows samples, the first ten of them at most.
-func fewSamples(samples []time.Duration) string {
-	if len(samples) <= 10 {
-		return fmt.Sprint(samples)
-	}
-	return fmt.Sprintf("%v … %d more]", strings.TrimSuffix(fmt.Sprint(samples[:10]), "]"), len(samples)-10)
-}
-
-// percentile calls Percentile, turning a panic (an index out of range)
-// into a message instead of the end of the test binary.
-func percentile(samples []time.Duration, p float64) (d time.Duration, panicked string) {
-	defer func() {
-		if r := recover(); r != nil {
-			panicked = fmt.Sprint(r)
-		}
-	}()
-	return Percentile(samples, p), ""
-}
-
-// percentileHint names the mistake a wrong percentile fits, where one does.
-func percentileHint(samples []time.Duration, p float64, got time.Duration) string {
-	nearest := "The nearest rank is p*n/100 rounded up (math.Ceil), counting from 1: the sample at index rank-1 of a sorted copy."
-	if len(samples) == 0 {
-		return "With no samples there is no latency to report: return 0. " + nearest
-	}
-	sorted := slices.Sorted(slices.Values(samples))
-	rank := int(math.Ceil(p * float64(len(samples)) / 100))
-	i := min(max(rank, 1), len(samples)) - 1
-	switch {
-	case got == samples[i] && got != sorted[i]:
-		return "That is the right place in the samples as given, unsorted: sort a copy first. " + nearest
-	case i > 0 && got == sorted[i-1] && math.Round(p*float64(len(samples))/100) == float64(i):
-		return "That is the sample at rank p*n/100 rounded to the nearest (math.Round): the nearest rank rounds up, always. " + nearest
-	case p != math.Trunc(p) && got == sorted[min(max(int(math.Ceil(math.Trunc(p)*float64(len(samples))/100)), 1), len(samples))-1]:
-		return fmt.Sprintf("That is p%v: p was cut to a whole number before the rank was computed. ", math.Trunc(p)) + nearest
-	case i+1 < len(sorted) && got == sorted[i+1], i > 0 && got == sorted[i-1]:
-		return "That is the next sample in order: off by one. " + nearest
-	}
-	return nearest
-}
-
 func TestMBpsCountsMegabytesPerSecond(t *testing.T) {
 	noteTest(t) // a panic or exit fails this test by name (kit_exit_test.go)
 	for _, tc := range []struct {
@@ -141,22 +100,6 @@ func TestMBpsCountsMegabytesPerSecond(t *testing.T) {
 			t.Fatalf("Throughput{Bytes: %d, Elapsed: %v}.MBps() = %v, want %v: %s", tc.tp.Bytes, tc.tp.Elapsed, got, tc.want, units(got, tc.want))
 		}
 	}
-}
-
-// units names the mistake a wrong MBps fits, where one does.
-func units(got, want float64) string {
-	near := func(x float64) bool { return want != 0 && got/want > x*0.999 && got/want < x*1.001 }
-	switch {
-	case near(8):
-		return "8 times too much: bits, where the unit is bytes"
-	case near(1.0 / 1.048576):
-		return "that is MiB/s (1,048,576 bytes); a megabyte here is 1,000,000 bytes, as network speeds count"
-	case near(1000) || near(0.001):
-		return "a factor of 1000 off: Elapsed.Seconds() is the time in seconds (not Milliseconds), and a MB is 1e6 bytes"
-	case near(1e6):
-		return "bytes per second: divide by 1e6 for megabytes"
-	}
-	return "MB/s is Bytes / 1e6 / Elapsed.Seconds(), and 0 when Elapsed is 0"
 }
 
 func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
@@ -600,47 +543,6 @@ func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 	})
 }
 
-// launchedSince is startedSince, counting too the goroutines that run no
-// line of the package's code but were started by it: go io.Copy(…) in
-// Hold runs io's code, and only its "created by" names Hold.
-func launchedSince(before map[int]goroutine) map[int]goroutine {
-	found := startedSince(before)
-	_, self, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(self)
-	for _, text := range strings.Split(allStacks(), "\n\n") {
-		lines := strings.Split(text, "\n")
-		head := strings.Fields(lines[0])
-		if len(head) < 3 || head[0] != "goroutine" || len(lines) < 2 {
-			continue
-		}
-		id, _ := strconv.Atoi(head[1])
-		if _, ok := before[id]; ok {
-			continue
-		}
-		if _, ok := found[id]; ok {
-			continue
-		}
-		state, _, _ := strings.Cut(strings.Trim(strings.SplitN(lines[0], "[", 2)[1], "]:"), ",")
-		for i := 1; i+1 < len(lines); i++ {
-			if !strings.HasPrefix(lines[i], "created by ") {
-				continue
-			}
-			at, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " ")
-			file, _, _ := strings.Cut(at, ":")
-			if filepath.Dir(file) == dir && !strings.HasSuffix(file, "_test.go") {
-				fn := lines[1]
-				if j := strings.LastIndex(fn, "("); j > 0 {
-					fn = fn[:j]
-				}
-				found[id] = goroutine{id: id, state: strings.TrimSuffix(state, " (durable)"),
-					frames: "    " + fn + "\n    …\n    " + strings.Fields(lines[i])[2] + " (go statement)  " + filepath.Base(file) + at[len(file):]}
-			}
-			break
-		}
-	}
-	return found
-}
-
 func TestHoldClosesWhatItOpenedWhenADialFails(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		f := &farEnd{failAt: 4, plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) }}
@@ -873,6 +775,106 @@ func TestLoadOverTCP(t *testing.T) {
 	}
 	release()
 	// The server's cleanup checks that every socket opened here is closed.
+}
+
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
+
+// fewSamples shows samples, the first ten of them at most.
+func fewSamples(samples []time.Duration) string {
+	if len(samples) <= 10 {
+		return fmt.Sprint(samples)
+	}
+	return fmt.Sprintf("%v … %d more]", strings.TrimSuffix(fmt.Sprint(samples[:10]), "]"), len(samples)-10)
+}
+
+// percentile calls Percentile, turning a panic (an index out of range)
+// into a message instead of the end of the test binary.
+func percentile(samples []time.Duration, p float64) (d time.Duration, panicked string) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = fmt.Sprint(r)
+		}
+	}()
+	return Percentile(samples, p), ""
+}
+
+// percentileHint names the mistake a wrong percentile fits, where one does.
+func percentileHint(samples []time.Duration, p float64, got time.Duration) string {
+	nearest := "The nearest rank is p*n/100 rounded up (math.Ceil), counting from 1: the sample at index rank-1 of a sorted copy."
+	if len(samples) == 0 {
+		return "With no samples there is no latency to report: return 0. " + nearest
+	}
+	sorted := slices.Sorted(slices.Values(samples))
+	rank := int(math.Ceil(p * float64(len(samples)) / 100))
+	i := min(max(rank, 1), len(samples)) - 1
+	switch {
+	case got == samples[i] && got != sorted[i]:
+		return "That is the right place in the samples as given, unsorted: sort a copy first. " + nearest
+	case i > 0 && got == sorted[i-1] && math.Round(p*float64(len(samples))/100) == float64(i):
+		return "That is the sample at rank p*n/100 rounded to the nearest (math.Round): the nearest rank rounds up, always. " + nearest
+	case p != math.Trunc(p) && got == sorted[min(max(int(math.Ceil(math.Trunc(p)*float64(len(samples))/100)), 1), len(samples))-1]:
+		return fmt.Sprintf("That is p%v: p was cut to a whole number before the rank was computed. ", math.Trunc(p)) + nearest
+	case i+1 < len(sorted) && got == sorted[i+1], i > 0 && got == sorted[i-1]:
+		return "That is the next sample in order: off by one. " + nearest
+	}
+	return nearest
+}
+
+// units names the mistake a wrong MBps fits, where one does.
+func units(got, want float64) string {
+	near := func(x float64) bool { return want != 0 && got/want > x*0.999 && got/want < x*1.001 }
+	switch {
+	case near(8):
+		return "8 times too much: bits, where the unit is bytes"
+	case near(1.0 / 1.048576):
+		return "that is MiB/s (1,048,576 bytes); a megabyte here is 1,000,000 bytes, as network speeds count"
+	case near(1000) || near(0.001):
+		return "a factor of 1000 off: Elapsed.Seconds() is the time in seconds (not Milliseconds), and a MB is 1e6 bytes"
+	case near(1e6):
+		return "bytes per second: divide by 1e6 for megabytes"
+	}
+	return "MB/s is Bytes / 1e6 / Elapsed.Seconds(), and 0 when Elapsed is 0"
+}
+
+// launchedSince is startedSince, counting too the goroutines that run no
+// line of the package's code but were started by it: go io.Copy(…) in
+// Hold runs io's code, and only its "created by" names Hold.
+func launchedSince(before map[int]goroutine) map[int]goroutine {
+	found := startedSince(before)
+	_, self, _, _ := runtime.Caller(0)
+	dir := filepath.Dir(self)
+	for _, text := range strings.Split(allStacks(), "\n\n") {
+		lines := strings.Split(text, "\n")
+		head := strings.Fields(lines[0])
+		if len(head) < 3 || head[0] != "goroutine" || len(lines) < 2 {
+			continue
+		}
+		id, _ := strconv.Atoi(head[1])
+		if _, ok := before[id]; ok {
+			continue
+		}
+		if _, ok := found[id]; ok {
+			continue
+		}
+		state, _, _ := strings.Cut(strings.Trim(strings.SplitN(lines[0], "[", 2)[1], "]:"), ",")
+		for i := 1; i+1 < len(lines); i++ {
+			if !strings.HasPrefix(lines[i], "created by ") {
+				continue
+			}
+			at, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " ")
+			file, _, _ := strings.Cut(at, ":")
+			if filepath.Dir(file) == dir && !strings.HasSuffix(file, "_test.go") {
+				fn := lines[1]
+				if j := strings.LastIndex(fn, "("); j > 0 {
+					fn = fn[:j]
+				}
+				found[id] = goroutine{id: id, state: strings.TrimSuffix(state, " (durable)"),
+					frames: "    " + fn + "\n    …\n    " + strings.Fields(lines[i])[2] + " (go statement)  " + filepath.Base(file) + at[len(file):]}
+			}
+			break
+		}
+	}
+	return found
 }
 
 func start(t *testing.T, l net.Listener) *server {
