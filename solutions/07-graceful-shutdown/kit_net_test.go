@@ -10,6 +10,7 @@ package echo
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -298,7 +299,7 @@ type peer struct {
 
 	mu             sync.Mutex
 	conns          []*peerConn
-	clients        []net.Conn // the clients' ends, for pipes and p.dial
+	clients        []*clientConn // those p.dial made, in order
 	open, mostOpen int
 	held, mostHeld int
 	releaseAt      int // release every held echo once this many are held at once
@@ -387,7 +388,7 @@ func (p *peer) dial(t *testing.T) *clientConn {
 	}
 	t.Cleanup(func() { raw.Close() })
 	p.mu.Lock()
-	p.clients = append(p.clients, raw)
+	p.clients = append(p.clients, c)
 	p.mu.Unlock()
 	if end != nil {
 		p.serve(end)
@@ -411,7 +412,7 @@ func (p *peer) hangUp() {
 			c.Conn.Close()
 		}
 		for _, c := range clients {
-			c.Close()
+			c.Conn.Close() // not c.Close: the code under test did not call it
 		}
 	})
 	p.plans.Wait() // bounded: every connection is closed, and every plan told to end
@@ -422,6 +423,24 @@ func (p *peer) accepted() []*peerConn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.conns)
+}
+
+// dialed returns the clientConns p.dial made, in order.
+func (p *peer) dialed() []*clientConn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.clients)
+}
+
+// traffic returns the bytes the clients sent the peer, and those it sent
+// back, on every connection.
+func (p *peer) traffic() (in, out int) {
+	for _, c := range p.accepted() {
+		c.mu.Lock()
+		in, out = in+len(c.got), out+c.sent
+		c.mu.Unlock()
+	}
+	return in, out
 }
 
 // connections returns how many connections the peer has accepted, or will:
@@ -674,8 +693,12 @@ type clientConn struct {
 	writeErr  error    // Writes fail with it once failAfter bytes went through
 	failAfter int
 	written   int
-	readErr   error         // the end of the stream reads as this error
+	readErr   error // the end of the stream reads as this error
+	readFault error // Reads fail with it once readAfter bytes came through
+	readAfter int
+	read      int
 	held      chan struct{} // CloseWrite waits until it is closed (holdCloseWrite)
+	settle    bool          // Close waits for the bubble to settle (settleClose)
 }
 
 // halfCloser is a clientConn that can half-close.
@@ -731,15 +754,43 @@ func (c *clientConn) failReadsAtEOF(err error) {
 	c.readErr = err
 }
 
+// failReads makes Reads fail with err once after bytes came through (a
+// Read gets at most what is left before then; 0: every Read fails), as on
+// a connection that broke.
+func (c *clientConn) failReads(after int, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readAfter, c.readFault = after, err
+}
+
+// settleClose makes Close, in a bubble, wait until every other goroutine
+// there waits too: closes counted the moment a call returns are then
+// those it made before returning, never one racing its return.
+func (c *clientConn) settleClose() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.settle = true
+}
+
 func (c *clientConn) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	fault := c.readFault
+	if fault != nil {
+		b = b[:min(len(b), max(c.readAfter-c.read, 0))]
+	}
+	c.mu.Unlock()
+	if fault != nil && len(b) == 0 {
+		return 0, fault
+	}
 	n, err := c.Conn.Read(b)
 	moved.Add(int64(n))
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.read += n
 	if err == io.EOF && c.readErr != nil {
 		err = c.readErr
 	}
-	return n, err
+	return n, c.asTCP("read", err)
 }
 
 func (c *clientConn) Write(b []byte) (int, error) {
@@ -759,10 +810,28 @@ func (c *clientConn) Write(b []byte) (int, error) {
 	if err == nil && allowed < len(b) {
 		err = werr
 	}
-	return n, err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return n, c.asTCP("write", err)
+}
+
+// asTCP returns, for a pipe's io.ErrClosedPipe on a connection the code
+// under test closed, what TCP returns: an error that wraps net.ErrClosed,
+// which code checks for ("use of closed network connection"). c.mu is held.
+func (c *clientConn) asTCP(op string, err error) error {
+	if errors.Is(err, io.ErrClosedPipe) && slices.Contains(c.noted, "Close") {
+		return &net.OpError{Op: op, Net: "pipe", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
+	}
+	return err
 }
 
 func (c *clientConn) Close() error {
+	c.mu.Lock()
+	settle := c.settle
+	c.mu.Unlock()
+	if settle {
+		time.Sleep(time.Nanosecond) // on the fake clock: it passes once every goroutine waits
+	}
 	c.note("Close")
 	return c.Conn.Close()
 }
