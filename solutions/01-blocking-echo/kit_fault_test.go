@@ -27,25 +27,47 @@ import (
 // errRefused is what a dial to no one returns: for p.dialer's failAt.
 var errRefused = errors.New("connect: connection refused (the test's dialer)")
 
+// A dialPlan says how p.dialer's dials go: each takes took (on the fake
+// clock, in a bubble); the failAt-th (from 1; 0: none) fails with
+// errRefused; connection faulty (from 0) fails as fault says, if its op is
+// set; with settle, every Close waits for the bubble to settle
+// (settleClose).
+type dialPlan struct {
+	took   time.Duration
+	failAt int
+	faulty int
+	fault  fault
+	settle bool
+}
+
+// A fault makes a clientConn's Reads or Writes (op) fail with err once
+// after bytes went through (failReads, failWrites).
+type fault struct {
+	op    string // "Read" or "Write"
+	after int
+	err   error
+}
+
 // dialer returns a dial function (a lesson's Dialer) onto the peer, for
-// code under test that dials: each dial takes took (on the fake clock, in
-// a bubble), then p.dial; the failAt-th dial (from 1; 0: none) fails with
-// errRefused. setup, if not nil, gets each clientConn before the code
-// under test does, with its index (from 0, as the peer numbers it): to
-// make it fail (failReads, failWrites), or watch it (settleClose).
-func (p *peer) dialer(t *testing.T, took time.Duration, failAt int, setup func(int, *clientConn)) func(context.Context) (net.Conn, error) {
+// code under test that dials: each dial is p.dial, as plan says.
+func (p *peer) dialer(t *testing.T, plan dialPlan) func(context.Context) (net.Conn, error) {
 	var mu sync.Mutex
 	dials := 0
 	return func(context.Context) (net.Conn, error) {
-		time.Sleep(took)
+		time.Sleep(plan.took)
 		mu.Lock()
 		defer mu.Unlock()
-		if dials++; dials == failAt {
+		if dials++; dials == plan.failAt {
 			return nil, errRefused
 		}
 		c := p.dial(t)
-		if setup != nil {
-			setup(len(p.dialed())-1, c)
+		if i := len(p.dialed()) - 1; i == plan.faulty && plan.fault.op == "Read" {
+			c.failReads(plan.fault.after, plan.fault.err)
+		} else if i == plan.faulty && plan.fault.op == "Write" {
+			c.failWrites(plan.fault.after, plan.fault.err)
+		}
+		if plan.settle {
+			c.settleClose()
 		}
 		return c.conn, nil
 	}

@@ -432,6 +432,27 @@ func (p *peer) dialed() []*clientConn {
 	return slices.Clone(p.clients)
 }
 
+// closes counts the clientConns p.dial made that the code under test closed.
+func (p *peer) closes() (n int) {
+	for _, c := range p.dialed() {
+		if c.did("Close") {
+			n++
+		}
+	}
+	return n
+}
+
+// gaveUp returns, for each Write writeWithin gave up on, on any
+// connection, how many bytes that connection had sent before it.
+func (p *peer) gaveUp() (at []int) {
+	for _, c := range p.accepted() {
+		c.mu.Lock()
+		at = append(at, c.gaveUp...)
+		c.mu.Unlock()
+	}
+	return at
+}
+
 // traffic returns the bytes the clients sent the peer, and those it sent
 // back, on every connection.
 func (p *peer) traffic() (in, out int) {
@@ -532,6 +553,7 @@ type peerConn struct {
 	eof     bool   // the client said it was done sending
 	sent    int    // bytes written to the client
 	writing bool   // in a Write now: its bytes not all read yet
+	gaveUp  []int  // writeWithin gave up on a Write begun after sending this many bytes
 }
 
 // readCounter notes what the client sends, as it arrives.
@@ -565,6 +587,38 @@ func (c *peerConn) Write(b []byte) (int, error) {
 // echo sends back everything it reads, as it reads it, until the client is
 // done sending.
 func (c *peerConn) echo() { io.Copy(c, c) }
+
+// writeWithin writes b, giving up if the client has not read it all
+// within d (on the fake clock, in a bubble): a client that stopped
+// reading, noted (p.gaveUp).
+func (c *peerConn) writeWithin(b []byte, d time.Duration) error {
+	c.mu.Lock()
+	at := c.sent
+	c.mu.Unlock()
+	c.SetWriteDeadline(time.Now().Add(d))
+	defer c.SetWriteDeadline(time.Time{})
+	_, err := c.Write(b)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.mu.Lock()
+		c.gaveUp = append(c.gaveUp, at)
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// echoAt echoes what it reads as it reads it, taking perByte per byte (on
+// the fake clock): a server of a given speed. It ends when the client is
+// done, or has not read an echo within patience (writeWithin).
+func (c *peerConn) echoAt(perByte, patience time.Duration) {
+	buf := make([]byte, 8<<10)
+	for {
+		n, err := c.Read(buf)
+		time.Sleep(time.Duration(n) * perByte)
+		if n > 0 && c.writeWithin(buf[:n], patience) != nil || err != nil {
+			return
+		}
+	}
+}
 
 // readAll reads until the client is done sending (or the connection fails).
 func (c *peerConn) readAll() ([]byte, error) { return io.ReadAll(c) }

@@ -9,11 +9,9 @@ import (
 	"maps"
 	"math"
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -107,19 +105,19 @@ func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
 		// (the Write returns only then, as a real one does when the socket's
 		// buffer is full); the echo comes in two halves, 1ms and 3ms after
 		// that: a round trip is 4ms, always.
-		f := &load{dialTime: 100 * time.Millisecond}
-		f.start(t, f.echoInPieces(len(msg), time.Millisecond, time.Millisecond, 2*time.Millisecond))
+		f := startLoad(t, dialPlan{took: 100 * time.Millisecond}, echoInPieces(len(msg), time.Millisecond, time.Millisecond, 2*time.Millisecond))
 		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 			return PingPong(t.Context(), f.dial, 3, 5, msg)
 		})
-		if n := int(f.unread.Load()); n > 0 {
+		unread, halfRead := f.unread(len(msg))
+		if n := unread; n > 0 {
 			t.Fatalf("PingPong returned %s, after the test's server could not write an echo for 1s on %s: no one "+
 				"read it, while PingPong wrote its next message (or waited for something else). A round trip is "+
 				"one message, then its whole echo, then the next message: sending the next before the echo is "+
 				"back is a pipeline, and its samples time the queue, not the round trip.",
 				errText(err), count(n, "connection", "connections"))
 		}
-		if n := int(f.halfRead.Load()); n > 0 {
+		if n := halfRead; n > 0 {
 			t.Fatalf("PingPong returned %s, after the test's server could not write the second half of an echo for "+
 				"1s on %s: no one read it. PingPong stopped at the first piece of the echo and moved on. One Read is "+
 				"not the whole echo: io.ReadFull(conn, buf) with len(buf) == len(msg).", errText(err), count(n, "connection", "connections"))
@@ -165,8 +163,7 @@ func TestPingPongLoadsEveryConnectionAtOnce(t *testing.T) {
 		var mu sync.Mutex
 		arrived, most := 0, 0
 		all := make(chan struct{})
-		f := &load{}
-		f.start(t, func(c *peerConn) {
+		f := startLoad(t, dialPlan{}, func(c *peerConn) {
 			buf := make([]byte, len(msg))
 			if _, err := io.ReadFull(c, buf); err != nil {
 				return
@@ -184,7 +181,7 @@ func TestPingPongLoadsEveryConnectionAtOnce(t *testing.T) {
 				return // the connection closes
 			}
 			c.Write(buf)
-			f.echoInHalves(len(msg), 0)(c)
+			echoInHalves(len(msg), 0)(c)
 		})
 		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 			return PingPong(t.Context(), f.dial, conns, 3, msg)
@@ -205,8 +202,7 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	msg := []byte("ping\n")
 	t.Run("done", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &load{closeWatch: true}
-			f.start(t, f.echoInHalves(len(msg), time.Millisecond))
+			f := startLoad(t, dialPlan{settle: true}, echoInHalves(len(msg), time.Millisecond))
 			if _, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			}); err != nil {
@@ -216,8 +212,7 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("dial fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &load{failAt: 3}
-			f.start(t, f.echoInHalves(len(msg), time.Millisecond))
+			f := startLoad(t, dialPlan{failAt: 3}, echoInHalves(len(msg), time.Millisecond))
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 4, 4, msg)
 			})
@@ -231,13 +226,12 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The server echoes two rounds on the second connection, then
 			// closes it; it echoes every round on the others.
-			f := &load{}
-			f.start(t, func(c *peerConn) {
+			f := startLoad(t, dialPlan{}, func(c *peerConn) {
 				if c.index == 1 {
 					io.CopyN(c, c, int64(2*len(msg))) // two rounds
 					return
 				}
-				f.echoInHalves(len(msg), time.Millisecond)(c)
+				echoInHalves(len(msg), time.Millisecond)(c)
 			})
 			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
@@ -253,15 +247,15 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 			// As above, but on the other connections the server reads and
 			// echoes nothing: only PingPong closing them, on the first
 			// error, ends their wait.
-			f := &load{why: "the test's server had closed one connection after 2 rounds long before, and read " +
-				"the others' messages without an echo"}
-			f.start(t, func(c *peerConn) {
+			f := startLoad(t, dialPlan{}, func(c *peerConn) {
 				if c.index == 1 {
 					io.CopyN(c, c, int64(2*len(msg))) // two rounds
 					return
 				}
 				io.Copy(io.Discard, c)
 			})
+			f.why = "the test's server had closed one connection after 2 rounds long before, and read " +
+				"the others' messages without an echo"
 			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
@@ -275,8 +269,7 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The second connection's third Write fails; the server
 			// echoes every message it gets, whole.
-			f := &load{fault: fault{"Write", 2 * len(msg), errBrokenPipe}}
-			f.start(t, f.echoInHalves(len(msg), time.Millisecond))
+			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Write", 2 * len(msg), errBrokenPipe}}, echoInHalves(len(msg), time.Millisecond))
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
@@ -292,8 +285,7 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The second connection's third Read fails (in its second
 			// round: each echo comes in two halves).
-			f := &load{fault: fault{"Read", len(msg), errReset}}
-			f.start(t, f.echoInHalves(len(msg), time.Millisecond))
+			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Read", len(msg), errReset}}, echoInHalves(len(msg), time.Millisecond))
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
@@ -309,8 +301,8 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// A server that reads, and never echoes; ctx is cancelled after
 			// 5s, as Ctrl-C cancels echoload's: it has no deadline.
-			f := &load{why: "the test's server never echoed, and ctx was cancelled long before"}
-			f.start(t, func(c *peerConn) { c.readAll() })
+			f := startLoad(t, dialPlan{}, func(c *peerConn) { c.readAll() })
+			f.why = "the test's server never echoed, and ctx was cancelled long before"
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			time.AfterFunc(5*time.Second, cancel)
@@ -331,12 +323,11 @@ func TestStreamEchoesEveryByteAndTimesOnlyTheTransfer(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		// Each dial takes 1s; the server takes 1µs per byte to echo, so
 		// 100,000 bytes take 100ms on each connection, all at once.
-		f := &load{dialTime: time.Second}
-		f.start(t, f.echoStream(time.Microsecond))
+		f := startLoad(t, dialPlan{took: time.Second}, echoStream(time.Microsecond))
 		tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 			return Stream(t.Context(), f.dial, 3, 100_000)
 		})
-		stuck := int(f.stuck.Load())
+		stuck := len(f.p.gaveUp())
 		switch {
 		case stuck > 0:
 			t.Fatalf("Stream returned %s, after the test's server could not write its echo for 10s on %s: no one "+
@@ -360,8 +351,7 @@ func TestStreamEchoesEveryByteAndTimesOnlyTheTransfer(t *testing.T) {
 func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 	t.Run("done", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &load{closeWatch: true}
-			f.start(t, f.echoStream(0))
+			f := startLoad(t, dialPlan{settle: true}, echoStream(0))
 			if _, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
 			}); err != nil {
@@ -371,8 +361,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("dial fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &load{failAt: 2}
-			f.start(t, f.echoStream(0))
+			f := startLoad(t, dialPlan{failAt: 2}, echoStream(0))
 			_, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
 			})
@@ -386,14 +375,13 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The server echoes 1000 bytes of the first connection, reads
 			// the rest, and closes it; it echoes everything on the others.
-			f := &load{}
-			f.start(t, func(c *peerConn) {
+			f := startLoad(t, dialPlan{}, func(c *peerConn) {
 				if c.index == 0 {
 					io.CopyN(c, c, 1000)
 					io.CopyN(io.Discard, c, 9000)
 					return
 				}
-				f.echoStream(0)(c)
+				echoStream(0)(c)
 			})
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
@@ -424,8 +412,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The second connection's second Write fails; the server
 			// echoes everything it gets.
-			f := &load{fault: fault{"Write", 32 << 10, errBrokenPipe}}
-			f.start(t, f.echoStream(0))
+			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Write", 32 << 10, errBrokenPipe}}, echoStream(0))
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 100_000)
 			})
@@ -442,8 +429,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			// The second connection's second Read fails; the server
 			// echoes everything it gets, and gives up on an echo no one
 			// reads for 10s.
-			f := &load{fault: fault{"Read", 8 << 10, errReset}}
-			f.start(t, f.echoStream(0))
+			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Read", 8 << 10, errReset}}, echoStream(0))
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 100_000)
 			})
@@ -459,8 +445,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			// As above, but on the other connections the server reads
 			// everything and echoes nothing: only Stream closing them, on
 			// the first error, ends their wait.
-			f := &load{}
-			f.start(t, func(c *peerConn) {
+			f := startLoad(t, dialPlan{}, func(c *peerConn) {
 				if c.index == 0 {
 					io.CopyN(c, c, 1000)
 					io.CopyN(io.Discard, c, 9000)
@@ -480,8 +465,8 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// A server that reads, and never echoes; ctx is cancelled after
 			// 5s, as Ctrl-C cancels echoload's.
-			f := &load{why: "the test's server never echoed, and ctx was cancelled long before"}
-			f.start(t, func(c *peerConn) { c.readAll() })
+			f := startLoad(t, dialPlan{}, func(c *peerConn) { c.readAll() })
+			f.why = "the test's server never echoed, and ctx was cancelled long before"
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			time.AfterFunc(5*time.Second, cancel)
@@ -499,8 +484,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 
 func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
-		f := &load{}
-		f.start(t, func(c *peerConn) { c.readAll() })
+		f := startLoad(t, dialPlan{}, func(c *peerConn) { c.readAll() })
 		before := ourGoroutines()
 		release, err := Hold(t.Context(), f.dial, 5)
 		synctest.Wait()
@@ -509,7 +493,7 @@ func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 			t.Fatalf("Hold(5) returned %v; every dial succeeds", err)
 		}
 		sent, _ := f.p.traffic()
-		if open := len(f.p.dialed()) - f.closed(); open != 5 || sent != 0 {
+		if open := len(f.p.dialed()) - f.p.closes(); open != 5 || sent != 0 {
 			f.p.hangUp()
 			t.Fatalf("Hold(5) returned with %d of the %s it dialed open and %d bytes sent: want 5 connections open, "+
 				"idle (not a byte sent), until the function it returns is called.", open, count(len(f.p.dialed()), "connection", "connections"), sent)
@@ -529,7 +513,7 @@ func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 		}
 		release()
 		synctest.Wait()
-		if open := len(f.p.dialed()) - f.closed(); open != 0 {
+		if open := len(f.p.dialed()) - f.p.closes(); open != 0 {
 			f.p.hangUp()
 			t.Fatalf("the function Hold returned left %d of its 5 connections open: it must close every one", open)
 		}
@@ -544,8 +528,7 @@ func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 
 func TestHoldClosesWhatItOpenedWhenADialFails(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
-		f := &load{failAt: 4}
-		f.start(t, func(c *peerConn) { c.readAll() })
+		f := startLoad(t, dialPlan{failAt: 4}, func(c *peerConn) { c.readAll() })
 		release, err := finish(t, f, "Hold", func() (func(), error) {
 			return Hold(t.Context(), f.dial, 6)
 		})
@@ -841,137 +824,88 @@ func start(t *testing.T, l net.Listener) *server {
 }
 
 // A load is the test's side of a load test, in a bubble: a peer in memory
-// (the test's server) and dial, the Dialer the load generator gets. Each
-// dial takes dialTime; the failAt-th (from 1) fails with errRefused;
-// connection 1 (from 0) fails as fault says, if fault.op is set.
+// (the test's server), and dial, the Dialer the load generator gets.
 type load struct {
-	dialTime time.Duration
-	failAt   int
-	fault    fault
-	// closeWatch: a Close waits for the bubble to settle, so that finish
-	// tells a Close made before the load generator returned from one after.
-	closeWatch bool
-	why        string // what had happened, if the load generator does not return
-
-	p                       *peer
-	dial                    Dialer
-	unread, halfRead, stuck atomic.Int32 // echoes no one read: first halves, second halves, streams
+	p    *peer
+	d    dialPlan
+	dial Dialer
+	why  string // what had happened, if the load generator does not return
 }
 
-// A fault makes a connection's Reads or Writes (op) fail with err once
-// after bytes went through.
-type fault struct {
-	op    string // "Read" or "Write"
-	after int
-	err   error
+func startLoad(t *testing.T, d dialPlan, serve func(*peerConn)) *load {
+	p := startPipePeer(t, serve, false)
+	return &load{p: p, d: d, dial: p.dialer(t, d)}
 }
 
-// start starts the peer, with plan for each connection.
-func (f *load) start(t *testing.T, plan func(*peerConn)) {
-	f.p = startPipePeer(t, plan, false)
-	f.dial = f.p.dialer(t, f.dialTime, f.failAt, func(i int, c *clientConn) {
-		if i == 1 && f.fault.op == "Read" {
-			c.failReads(f.fault.after, f.fault.err)
-		} else if i == 1 && f.fault.op == "Write" {
-			c.failWrites(f.fault.after, f.fault.err)
-		}
-		if f.closeWatch {
-			c.settleClose()
-		}
-	})
-}
-
-// closed counts the connections the load generator closed.
-func (f *load) closed() (n int) {
-	for _, c := range f.p.dialed() {
-		if c.did("Close") {
-			n++
+// unread counts the halves of echoes the test's server gave up on, no one
+// reading them: first halves (at a message's start), and second halves.
+func (f *load) unread(size int) (first, second int) {
+	for _, at := range f.p.gaveUp() {
+		if at%size == 0 {
+			first++
+		} else {
+			second++
 		}
 	}
-	return n
+	return first, second
 }
 
 // finish runs call (the load generator) and waits for it, on the fake
 // clock, a minute at most. Then it checks that every connection is closed,
-// before call returned (closeWatch), and that no goroutine of it is left.
+// before call returned (settle), and that no goroutine of it is left.
 func finish[T any](t *testing.T, f *load, name string, call func() (T, error)) (T, error) {
 	t.Helper()
-	before := ourGoroutines()
-	var got T
-	var err error
-	done, closedThen := make(chan struct{}), 0
-	go func() {
-		defer close(done)
-		got, err = call()
-		closedThen = f.closed()
-	}()
+	x := goCall(name, call)
 	select {
-	case <-done:
+	case <-x.done:
 	case <-time.After(time.Minute):
-		stuck := startedSince(before)
-		f.p.hangUp()
 		why := "the test's server had stopped answering or ctx had ended long before"
-		if f.fault.op != "" {
-			why = fmt.Sprintf("a %s on one connection had failed with %q long before", f.fault.op, f.fault.err)
+		if f.d.fault.op != "" {
+			why = fmt.Sprintf("a %s on one connection had failed with %q long before", f.d.fault.op, f.d.fault.err)
 		}
 		t.Fatalf("%s had not returned after a minute on the test's fake clock (%s): it must stop when a connection "+
 			"fails or ctx ends, closing its connections so that every Read and Write returns. Where its goroutines "+
-			"were:\n\n%s", name, cmp.Or(f.why, why), where(stuck))
+			"were:\n\n%s", name, cmp.Or(f.why, why), where(startedSince(x.before)))
 	}
-	if f.closeWatch {
-		time.Sleep(time.Second) // for the Closes made after call returned: each waits a nanosecond
+	closedThen := f.p.closes() // before any Close made after it: those wait for the bubble to settle
+	if f.d.settle {
+		time.Sleep(time.Second) // now they are made
 	}
 	synctest.Wait()
 	n := len(f.p.dialed())
-	if open := n - f.closed(); open > 0 {
-		f.p.hangUp()
+	if open := n - f.p.closes(); open > 0 {
 		t.Fatalf("%s returned %s, leaving %d of the %s it opened open: close every one, on every path "+
 			"(defer), errors included. A load generator that leaks sockets runs out of them.",
-			name, errText(err), open, count(n, "connection", "connections"))
+			name, errText(x.err), open, count(n, "connection", "connections"))
 	}
-	if late := n - closedThen; f.closeWatch && late > 0 {
-		f.p.hangUp()
+	if late := n - closedThen; f.d.settle && late > 0 {
 		t.Fatalf("%s returned %s, and only then were %d of the %s it opened closed, by a goroutine it did not "+
 			"wait for (context.AfterFunc's, once the group's ctx had ended?): close every one before returning "+
 			"(defer), or a caller that measures again at once finds them still open.",
-			name, errText(err), late, count(n, "connection", "connections"))
+			name, errText(x.err), late, count(n, "connection", "connections"))
 	}
 	f.p.hangUp()
 	synctest.Wait()
-	if left := startedSince(before); len(left) > 0 {
+	if left := startedSince(x.before); len(left) > 0 {
 		sending := ""
 		if !slices.ContainsFunc(slices.Collect(maps.Values(left)), func(g goroutine) bool { return g.state != "chan send" }) {
 			sending = ", every one blocked sending on a channel that no one receives from any more"
 		}
 		t.Fatalf("%s returned %s, but %s it started still ran%s: wait for every goroutine you start before "+
-			"returning, and give each one an end. Where:\n\n%s", name, errText(err), count(len(left), "goroutine", "goroutines"), sending, where(left))
+			"returning, and give each one an end. Where:\n\n%s", name, errText(x.err), count(len(left), "goroutine", "goroutines"), sending, where(left))
 	}
-	return got, err
-}
-
-// write writes b, giving up when no one reads it for d: that it counts in n.
-func write(c *peerConn, b []byte, d time.Duration, n *atomic.Int32) bool {
-	c.SetWriteDeadline(time.Now().Add(d))
-	defer c.SetWriteDeadline(time.Time{})
-	_, err := c.Write(b)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		n.Add(1)
-	}
-	return err == nil
+	return x.got, x.err
 }
 
 // echoInHalves echoes messages of size bytes: the first half d after the
 // message, the second half d later.
-func (f *load) echoInHalves(size int, d time.Duration) func(*peerConn) {
-	return f.echoInPieces(size, 0, d, d)
-}
+func echoInHalves(size int, d time.Duration) func(*peerConn) { return echoInPieces(size, 0, d, d) }
 
 // echoInPieces is echoInHalves, slower: it reads a message's first byte,
 // then the rest takeIn later (so that the Write takes that long); the first
 // half of the echo comes first later, the second half second after that.
-// A half no one reads for a second is counted (unread, halfRead), and ends
-// the connection.
-func (f *load) echoInPieces(size int, takeIn, first, second time.Duration) func(*peerConn) {
+// It gives up on a half no one reads for a second (f.unread).
+func echoInPieces(size int, takeIn, first, second time.Duration) func(*peerConn) {
 	return func(c *peerConn) {
 		buf := make([]byte, size)
 		for {
@@ -984,28 +918,19 @@ func (f *load) echoInPieces(size int, takeIn, first, second time.Duration) func(
 				return
 			}
 			time.Sleep(first)
-			if !write(c, buf[:size/2], time.Second, &f.unread) {
+			if c.writeWithin(buf[:size/2], time.Second) != nil {
 				return
 			}
 			time.Sleep(second)
-			if !write(c, buf[size/2:], time.Second, &f.halfRead) {
+			if c.writeWithin(buf[size/2:], time.Second) != nil {
 				return
 			}
 		}
 	}
 }
 
-// echoStream echoes what it reads as it reads it, taking perByte per
-// byte. An echo no one reads for 10s is counted (stuck), and ends it.
-func (f *load) echoStream(perByte time.Duration) func(*peerConn) {
-	return func(c *peerConn) {
-		buf := make([]byte, 8<<10)
-		for {
-			n, err := c.Read(buf)
-			time.Sleep(time.Duration(n) * perByte)
-			if n > 0 && !write(c, buf[:n], 10*time.Second, &f.stuck) || err != nil {
-				return
-			}
-		}
-	}
+// echoStream echoes what it reads as it reads it, taking perByte per byte;
+// it gives up on an echo no one reads for 10s (p.gaveUp).
+func echoStream(perByte time.Duration) func(*peerConn) {
+	return func(c *peerConn) { c.echoAt(perByte, 10*time.Second) }
 }
