@@ -588,6 +588,22 @@ func (c *peerConn) Write(b []byte) (int, error) {
 // done sending.
 func (c *peerConn) echo() { io.Copy(c, c) }
 
+// readSlowly reads len(b) > 0 bytes: the first, then the rest takeIn
+// later. On a pipe, the client's Write of them takes that long, as on a
+// socket whose buffers are full.
+func (c *peerConn) readSlowly(b []byte, takeIn time.Duration) error {
+	r := io.Reader(readCounter{c}) // past c.r, which would take them all at once
+	if c.r.Buffered() > 0 {
+		r = c
+	}
+	if _, err := io.ReadFull(r, b[:1]); err != nil {
+		return err
+	}
+	time.Sleep(takeIn)
+	_, err := io.ReadFull(c, b[1:])
+	return err
+}
+
 // writeWithin writes b, giving up if the client has not read it all
 // within d (on the fake clock, in a bubble): a client that stopped
 // reading, noted (p.gaveUp).

@@ -1,7 +1,6 @@
 package echo
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -823,8 +822,7 @@ func start(t *testing.T, l net.Listener) *server {
 	return startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
 }
 
-// A load is the test's side of a load test, in a bubble: a peer in memory
-// (the test's server), and dial, the Dialer the load generator gets.
+// A load is the test's server (a peer, in memory, in a bubble) and dial, the Dialer the load generator gets.
 type load struct {
 	p    *peer
 	d    dialPlan
@@ -834,38 +832,31 @@ type load struct {
 
 func startLoad(t *testing.T, d dialPlan, serve func(*peerConn)) *load {
 	p := startPipePeer(t, serve, false)
-	return &load{p: p, d: d, dial: p.dialer(t, d)}
-}
-
-// unread counts the halves of echoes the test's server gave up on, no one
-// reading them: first halves (at a message's start), and second halves.
-func (f *load) unread(size int) (first, second int) {
-	for _, at := range f.p.gaveUp() {
-		if at%size == 0 {
-			first++
-		} else {
-			second++
-		}
+	f := &load{p: p, d: d, dial: p.dialer(t, d), why: "the test's server had stopped answering or ctx had ended long before"}
+	if d.fault.op != "" {
+		f.why = fmt.Sprintf("a %s on one connection had failed with %q long before", d.fault.op, d.fault.err)
 	}
-	return first, second
+	return f
 }
 
-// finish runs call (the load generator) and waits for it, on the fake
-// clock, a minute at most. Then it checks that every connection is closed,
-// before call returned (settle), and that no goroutine of it is left.
+// unread counts the echoes' halves the test's server gave up on, unread: first halves, and second.
+func (f *load) unread(size int) (first, second int) {
+	all := f.p.gaveUp()
+	first = len(slices.DeleteFunc(slices.Clone(all), func(at int) bool { return at%size != 0 }))
+	return first, len(all) - first
+}
+
+// finish runs call (the load generator) for a minute at most, on the fake clock. Then every connection
+// must be closed, before call returned (settle), and no goroutine of it left.
 func finish[T any](t *testing.T, f *load, name string, call func() (T, error)) (T, error) {
 	t.Helper()
 	x := goCall(name, call)
 	select {
 	case <-x.done:
 	case <-time.After(time.Minute):
-		why := "the test's server had stopped answering or ctx had ended long before"
-		if f.d.fault.op != "" {
-			why = fmt.Sprintf("a %s on one connection had failed with %q long before", f.d.fault.op, f.d.fault.err)
-		}
 		t.Fatalf("%s had not returned after a minute on the test's fake clock (%s): it must stop when a connection "+
 			"fails or ctx ends, closing its connections so that every Read and Write returns. Where its goroutines "+
-			"were:\n\n%s", name, cmp.Or(f.why, why), where(startedSince(x.before)))
+			"were:\n\n%s", name, f.why, where(startedSince(x.before)))
 	}
 	closedThen := f.p.closes() // before any Close made after it: those wait for the bubble to settle
 	if f.d.settle {
@@ -887,50 +878,34 @@ func finish[T any](t *testing.T, f *load, name string, call func() (T, error)) (
 	f.p.hangUp()
 	synctest.Wait()
 	if left := startedSince(x.before); len(left) > 0 {
-		sending := ""
-		if !slices.ContainsFunc(slices.Collect(maps.Values(left)), func(g goroutine) bool { return g.state != "chan send" }) {
-			sending = ", every one blocked sending on a channel that no one receives from any more"
-		}
+		allSending := !slices.ContainsFunc(slices.Collect(maps.Values(left)), func(g goroutine) bool { return g.state != "chan send" })
+		sending := map[bool]string{true: ", every one blocked sending on a channel that no one receives from any more"}[allSending]
 		t.Fatalf("%s returned %s, but %s it started still ran%s: wait for every goroutine you start before "+
 			"returning, and give each one an end. Where:\n\n%s", name, errText(x.err), count(len(left), "goroutine", "goroutines"), sending, where(left))
 	}
 	return x.got, x.err
 }
 
-// echoInHalves echoes messages of size bytes: the first half d after the
-// message, the second half d later.
+// echoInHalves echoes messages of size bytes: the first half d after the message, the second d later.
 func echoInHalves(size int, d time.Duration) func(*peerConn) { return echoInPieces(size, 0, d, d) }
 
-// echoInPieces is echoInHalves, slower: it reads a message's first byte,
-// then the rest takeIn later (so that the Write takes that long); the first
-// half of the echo comes first later, the second half second after that.
-// It gives up on a half no one reads for a second (f.unread).
+// echoInPieces is echoInHalves, slower: it takes a message in over takeIn (the Write takes that long), then
+// echoes its first half first later, the second half second after that. It gives up on a half unread for 1s.
 func echoInPieces(size int, takeIn, first, second time.Duration) func(*peerConn) {
 	return func(c *peerConn) {
 		buf := make([]byte, size)
-		for {
-			// The first byte from the pipe itself: the kit's reader would take the whole message.
-			if _, err := io.ReadFull(c.Conn, buf[:1]); err != nil {
-				return
-			}
-			time.Sleep(takeIn)
-			if _, err := io.ReadFull(c, buf[1:]); err != nil {
-				return
-			}
-			time.Sleep(first)
-			if c.writeWithin(buf[:size/2], time.Second) != nil {
-				return
-			}
-			time.Sleep(second)
-			if c.writeWithin(buf[size/2:], time.Second) != nil {
-				return
+		for c.readSlowly(buf, takeIn) == nil {
+			for i, half := range [][]byte{buf[:size/2], buf[size/2:]} {
+				time.Sleep([]time.Duration{first, second}[i])
+				if c.writeWithin(half, time.Second) != nil {
+					return
+				}
 			}
 		}
 	}
 }
 
-// echoStream echoes what it reads as it reads it, taking perByte per byte;
-// it gives up on an echo no one reads for 10s (p.gaveUp).
+// echoStream echoes as it reads, taking perByte per byte; it gives up on an echo unread for 10s.
 func echoStream(perByte time.Duration) func(*peerConn) {
 	return func(c *peerConn) { c.echoAt(perByte, 10*time.Second) }
 }
