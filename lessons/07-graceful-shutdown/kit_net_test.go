@@ -10,6 +10,7 @@ package echo
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -298,7 +299,7 @@ type peer struct {
 
 	mu             sync.Mutex
 	conns          []*peerConn
-	clients        []net.Conn // the clients' ends, for pipes and p.dial
+	clients        []*clientConn // those p.dial made, in order
 	open, mostOpen int
 	held, mostHeld int
 	releaseAt      int // release every held echo once this many are held at once
@@ -387,7 +388,7 @@ func (p *peer) dial(t *testing.T) *clientConn {
 	}
 	t.Cleanup(func() { raw.Close() })
 	p.mu.Lock()
-	p.clients = append(p.clients, raw)
+	p.clients = append(p.clients, c)
 	p.mu.Unlock()
 	if end != nil {
 		p.serve(end)
@@ -411,7 +412,7 @@ func (p *peer) hangUp() {
 			c.Conn.Close()
 		}
 		for _, c := range clients {
-			c.Close()
+			c.Conn.Close() // not c.Close: the code under test did not call it
 		}
 	})
 	p.plans.Wait() // bounded: every connection is closed, and every plan told to end
@@ -422,6 +423,45 @@ func (p *peer) accepted() []*peerConn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.conns)
+}
+
+// dialed returns the clientConns p.dial made, in order.
+func (p *peer) dialed() []*clientConn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.clients)
+}
+
+// closes counts the clientConns p.dial made that the code under test closed.
+func (p *peer) closes() (n int) {
+	for _, c := range p.dialed() {
+		if c.did("Close") {
+			n++
+		}
+	}
+	return n
+}
+
+// gaveUp returns, for each Write writeWithin gave up on, on any
+// connection, how many bytes that connection had sent before it.
+func (p *peer) gaveUp() (at []int) {
+	for _, c := range p.accepted() {
+		c.mu.Lock()
+		at = append(at, c.gaveUp...)
+		c.mu.Unlock()
+	}
+	return at
+}
+
+// traffic returns the bytes the clients sent the peer, and those it sent
+// back, on every connection.
+func (p *peer) traffic() (in, out int) {
+	for _, c := range p.accepted() {
+		c.mu.Lock()
+		in, out = in+len(c.got), out+c.sent
+		c.mu.Unlock()
+	}
+	return in, out
 }
 
 // connections returns how many connections the peer has accepted, or will:
@@ -513,6 +553,7 @@ type peerConn struct {
 	eof     bool   // the client said it was done sending
 	sent    int    // bytes written to the client
 	writing bool   // in a Write now: its bytes not all read yet
+	gaveUp  []int  // writeWithin gave up on a Write begun after sending this many bytes
 }
 
 // readCounter notes what the client sends, as it arrives.
@@ -546,6 +587,54 @@ func (c *peerConn) Write(b []byte) (int, error) {
 // echo sends back everything it reads, as it reads it, until the client is
 // done sending.
 func (c *peerConn) echo() { io.Copy(c, c) }
+
+// readSlowly reads len(b) > 0 bytes: the first, then the rest takeIn
+// later. On a pipe, the client's Write of them takes that long, as on a
+// socket whose buffers are full.
+func (c *peerConn) readSlowly(b []byte, takeIn time.Duration) error {
+	r := io.Reader(readCounter{c}) // past c.r, which would take them all at once
+	if c.r.Buffered() > 0 {
+		r = c
+	}
+	if _, err := io.ReadFull(r, b[:1]); err != nil {
+		return err
+	}
+	time.Sleep(takeIn)
+	_, err := io.ReadFull(c, b[1:])
+	return err
+}
+
+// writeWithin writes b, giving up if the client has not read it all
+// within d (on the fake clock, in a bubble): a client that stopped
+// reading, noted (p.gaveUp).
+func (c *peerConn) writeWithin(b []byte, d time.Duration) error {
+	c.mu.Lock()
+	at := c.sent
+	c.mu.Unlock()
+	c.SetWriteDeadline(time.Now().Add(d))
+	defer c.SetWriteDeadline(time.Time{})
+	_, err := c.Write(b)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.mu.Lock()
+		c.gaveUp = append(c.gaveUp, at)
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// echoAt echoes what it reads as it reads it, taking perByte per byte (on
+// the fake clock): a server of a given speed. It ends when the client is
+// done, or has not read an echo within patience (writeWithin).
+func (c *peerConn) echoAt(perByte, patience time.Duration) {
+	buf := make([]byte, 8<<10)
+	for {
+		n, err := c.Read(buf)
+		time.Sleep(time.Duration(n) * perByte)
+		if n > 0 && c.writeWithin(buf[:n], patience) != nil || err != nil {
+			return
+		}
+	}
+}
 
 // readAll reads until the client is done sending (or the connection fails).
 func (c *peerConn) readAll() ([]byte, error) { return io.ReadAll(c) }
@@ -674,8 +763,12 @@ type clientConn struct {
 	writeErr  error    // Writes fail with it once failAfter bytes went through
 	failAfter int
 	written   int
-	readErr   error         // the end of the stream reads as this error
+	readErr   error // the end of the stream reads as this error
+	readFault error // Reads fail with it once readAfter bytes came through
+	readAfter int
+	read      int
 	held      chan struct{} // CloseWrite waits until it is closed (holdCloseWrite)
+	settle    bool          // Close waits for the bubble to settle (settleClose)
 }
 
 // halfCloser is a clientConn that can half-close.
@@ -731,15 +824,43 @@ func (c *clientConn) failReadsAtEOF(err error) {
 	c.readErr = err
 }
 
+// failReads makes Reads fail with err once after bytes came through (a
+// Read gets at most what is left before then; 0: every Read fails), as on
+// a connection that broke.
+func (c *clientConn) failReads(after int, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readAfter, c.readFault = after, err
+}
+
+// settleClose makes Close, in a bubble, wait until every other goroutine
+// there waits too: closes counted the moment a call returns are then
+// those it made before returning, never one racing its return.
+func (c *clientConn) settleClose() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.settle = true
+}
+
 func (c *clientConn) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	fault := c.readFault
+	if fault != nil {
+		b = b[:min(len(b), max(c.readAfter-c.read, 0))]
+	}
+	c.mu.Unlock()
+	if fault != nil && len(b) == 0 {
+		return 0, fault
+	}
 	n, err := c.Conn.Read(b)
 	moved.Add(int64(n))
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.read += n
 	if err == io.EOF && c.readErr != nil {
 		err = c.readErr
 	}
-	return n, err
+	return n, c.asTCP("read", err)
 }
 
 func (c *clientConn) Write(b []byte) (int, error) {
@@ -759,10 +880,28 @@ func (c *clientConn) Write(b []byte) (int, error) {
 	if err == nil && allowed < len(b) {
 		err = werr
 	}
-	return n, err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return n, c.asTCP("write", err)
+}
+
+// asTCP returns, for a pipe's io.ErrClosedPipe on a connection the code
+// under test closed, what TCP returns: an error that wraps net.ErrClosed,
+// which code checks for ("use of closed network connection"). c.mu is held.
+func (c *clientConn) asTCP(op string, err error) error {
+	if errors.Is(err, io.ErrClosedPipe) && slices.Contains(c.noted, "Close") {
+		return &net.OpError{Op: op, Net: "pipe", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
+	}
+	return err
 }
 
 func (c *clientConn) Close() error {
+	c.mu.Lock()
+	settle := c.settle
+	c.mu.Unlock()
+	if settle {
+		time.Sleep(time.Nanosecond) // on the fake clock: it passes once every goroutine waits
+	}
 	c.note("Close")
 	return c.Conn.Close()
 }

@@ -1,7 +1,6 @@
 package echo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,11 +8,7 @@ import (
 	"maps"
 	"math"
 	"net"
-	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -83,47 +78,6 @@ func TestPercentileOfGivenSamples(t *testing.T) {
 	}
 }
 
-// fewSamples shows samples, the first ten of them at most.
-func fewSamples(samples []time.Duration) string {
-	if len(samples) <= 10 {
-		return fmt.Sprint(samples)
-	}
-	return fmt.Sprintf("%v … %d more]", strings.TrimSuffix(fmt.Sprint(samples[:10]), "]"), len(samples)-10)
-}
-
-// percentile calls Percentile, turning a panic (an index out of range)
-// into a message instead of the end of the test binary.
-func percentile(samples []time.Duration, p float64) (d time.Duration, panicked string) {
-	defer func() {
-		if r := recover(); r != nil {
-			panicked = fmt.Sprint(r)
-		}
-	}()
-	return Percentile(samples, p), ""
-}
-
-// percentileHint names the mistake a wrong percentile fits, where one does.
-func percentileHint(samples []time.Duration, p float64, got time.Duration) string {
-	nearest := "The nearest rank is p*n/100 rounded up (math.Ceil), counting from 1: the sample at index rank-1 of a sorted copy."
-	if len(samples) == 0 {
-		return "With no samples there is no latency to report: return 0. " + nearest
-	}
-	sorted := slices.Sorted(slices.Values(samples))
-	rank := int(math.Ceil(p * float64(len(samples)) / 100))
-	i := min(max(rank, 1), len(samples)) - 1
-	switch {
-	case got == samples[i] && got != sorted[i]:
-		return "That is the right place in the samples as given, unsorted: sort a copy first. " + nearest
-	case i > 0 && got == sorted[i-1] && math.Round(p*float64(len(samples))/100) == float64(i):
-		return "That is the sample at rank p*n/100 rounded to the nearest (math.Round): the nearest rank rounds up, always. " + nearest
-	case p != math.Trunc(p) && got == sorted[min(max(int(math.Ceil(math.Trunc(p)*float64(len(samples))/100)), 1), len(samples))-1]:
-		return fmt.Sprintf("That is p%v: p was cut to a whole number before the rank was computed. ", math.Trunc(p)) + nearest
-	case i+1 < len(sorted) && got == sorted[i+1], i > 0 && got == sorted[i-1]:
-		return "That is the next sample in order: off by one. " + nearest
-	}
-	return nearest
-}
-
 func TestMBpsCountsMegabytesPerSecond(t *testing.T) {
 	noteTest(t) // a panic or exit fails this test by name (kit_exit_test.go)
 	for _, tc := range []struct {
@@ -143,22 +97,6 @@ func TestMBpsCountsMegabytesPerSecond(t *testing.T) {
 	}
 }
 
-// units names the mistake a wrong MBps fits, where one does.
-func units(got, want float64) string {
-	near := func(x float64) bool { return want != 0 && got/want > x*0.999 && got/want < x*1.001 }
-	switch {
-	case near(8):
-		return "8 times too much: bits, where the unit is bytes"
-	case near(1.0 / 1.048576):
-		return "that is MiB/s (1,048,576 bytes); a megabyte here is 1,000,000 bytes, as network speeds count"
-	case near(1000) || near(0.001):
-		return "a factor of 1000 off: Elapsed.Seconds() is the time in seconds (not Milliseconds), and a MB is 1e6 bytes"
-	case near(1e6):
-		return "bytes per second: divide by 1e6 for megabytes"
-	}
-	return "MB/s is Bytes / 1e6 / Elapsed.Seconds(), and 0 when Elapsed is 0"
-}
-
 func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		msg := []byte("ping, a message of 32 bytes ok\n")
@@ -166,19 +104,19 @@ func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
 		// (the Write returns only then, as a real one does when the socket's
 		// buffer is full); the echo comes in two halves, 1ms and 3ms after
 		// that: a round trip is 4ms, always.
-		f := &farEnd{dialTime: 100 * time.Millisecond}
-		f.plan = f.echoInPieces(len(msg), time.Millisecond, time.Millisecond, 2*time.Millisecond)
+		f := startLoad(t, dialPlan{took: 100 * time.Millisecond}, echoInPieces(len(msg), time.Millisecond, time.Millisecond, 2*time.Millisecond))
 		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 			return PingPong(t.Context(), f.dial, 3, 5, msg)
 		})
-		if n := f.unread(); n > 0 {
+		unread, halfRead := f.unread(len(msg))
+		if n := unread; n > 0 {
 			t.Fatalf("PingPong returned %s, after the test's server could not write an echo for 1s on %s: no one "+
 				"read it, while PingPong wrote its next message (or waited for something else). A round trip is "+
 				"one message, then its whole echo, then the next message: sending the next before the echo is "+
 				"back is a pipeline, and its samples time the queue, not the round trip.",
 				errText(err), count(n, "connection", "connections"))
 		}
-		if n := f.halfRead(); n > 0 {
+		if n := halfRead; n > 0 {
 			t.Fatalf("PingPong returned %s, after the test's server could not write the second half of an echo for "+
 				"1s on %s: no one read it. PingPong stopped at the first piece of the echo and moved on. One Read is "+
 				"not the whole echo: io.ReadFull(conn, buf) with len(buf) == len(msg).", errText(err), count(n, "connection", "connections"))
@@ -188,7 +126,7 @@ func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
 		}
 		if len(samples) != 15 {
 			t.Fatalf("PingPong(3 connections, 5 rounds) returned %s, want 15: one for each round trip on each connection "+
-				"(it dialed %s; samples: %v)", count(len(samples), "sample", "samples"), count(f.dialed(), "connection", "connections"), samples)
+				"(it dialed %s; samples: %v)", count(len(samples), "sample", "samples"), count(len(f.p.dialed()), "connection", "connections"), samples)
 		}
 		for _, d := range samples {
 			switch {
@@ -224,8 +162,7 @@ func TestPingPongLoadsEveryConnectionAtOnce(t *testing.T) {
 		var mu sync.Mutex
 		arrived, most := 0, 0
 		all := make(chan struct{})
-		f := &farEnd{}
-		f.plan = func(_ int, c net.Conn) {
+		f := startLoad(t, dialPlan{}, func(c *peerConn) {
 			buf := make([]byte, len(msg))
 			if _, err := io.ReadFull(c, buf); err != nil {
 				return
@@ -243,8 +180,8 @@ func TestPingPongLoadsEveryConnectionAtOnce(t *testing.T) {
 				return // the connection closes
 			}
 			c.Write(buf)
-			f.echoInHalves(len(msg), 0)(0, c)
-		}
+			echoInHalves(len(msg), 0)(c)
+		})
 		samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 			return PingPong(t.Context(), f.dial, conns, 3, msg)
 		})
@@ -264,8 +201,7 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	msg := []byte("ping\n")
 	t.Run("done", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &farEnd{closeWatch: true}
-			f.plan = f.echoInHalves(len(msg), time.Millisecond)
+			f := startLoad(t, dialPlan{settle: true}, echoInHalves(len(msg), time.Millisecond))
 			if _, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			}); err != nil {
@@ -275,8 +211,7 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("dial fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &farEnd{failAt: 3}
-			f.plan = f.echoInHalves(len(msg), time.Millisecond)
+			f := startLoad(t, dialPlan{failAt: 3}, echoInHalves(len(msg), time.Millisecond))
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 4, 4, msg)
 			})
@@ -290,14 +225,13 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The server echoes two rounds on the second connection, then
 			// closes it; it echoes every round on the others.
-			f := &farEnd{}
-			f.plan = func(i int, c net.Conn) {
-				if i == 1 {
-					echoRounds(c, len(msg), 2)
+			f := startLoad(t, dialPlan{}, func(c *peerConn) {
+				if c.index == 1 {
+					io.CopyN(c, c, int64(2*len(msg))) // two rounds
 					return
 				}
-				f.echoInHalves(len(msg), time.Millisecond)(i, c)
-			}
+				echoInHalves(len(msg), time.Millisecond)(c)
+			})
 			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
@@ -312,15 +246,15 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 			// As above, but on the other connections the server reads and
 			// echoes nothing: only PingPong closing them, on the first
 			// error, ends their wait.
-			f := &farEnd{why: "the test's server had closed one connection after 2 rounds long before, and read " +
-				"the others' messages without an echo"}
-			f.plan = func(i int, c net.Conn) {
-				if i == 1 {
-					echoRounds(c, len(msg), 2)
+			f := startLoad(t, dialPlan{}, func(c *peerConn) {
+				if c.index == 1 {
+					io.CopyN(c, c, int64(2*len(msg))) // two rounds
 					return
 				}
 				io.Copy(io.Discard, c)
-			}
+			})
+			f.why = "the test's server had closed one connection after 2 rounds long before, and read " +
+				"the others' messages without an echo"
 			_, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
@@ -334,16 +268,15 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The second connection's third Write fails; the server
 			// echoes every message it gets, whole.
-			f := &farEnd{faulty: 1, fault: fault{op: "Write", after: 2, err: errWriteFails}}
-			f.plan = f.echoInHalves(len(msg), time.Millisecond)
+			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Write", 2 * len(msg), errBrokenPipe}}, echoInHalves(len(msg), time.Millisecond))
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
-			if !errors.Is(err, errWriteFails) {
+			if !errors.Is(err, errBrokenPipe) {
 				t.Fatalf("PingPong(3 connections, 4 rounds), where the 3rd Write on one connection failed with %q, "+
 					"returned %s (and %s): want that error, wrapped with %%w if you add words to it. A failed Write "+
 					"ends that connection's rounds: no echo comes for a message that was not sent.",
-					errWriteFails, errText(err), count(len(samples), "sample", "samples"))
+					errBrokenPipe, errText(err), count(len(samples), "sample", "samples"))
 			}
 		})
 	})
@@ -351,16 +284,15 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The second connection's third Read fails (in its second
 			// round: each echo comes in two halves).
-			f := &farEnd{faulty: 1, fault: fault{op: "Read", after: 2, err: errReadFails}}
-			f.plan = f.echoInHalves(len(msg), time.Millisecond)
+			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Read", len(msg), errReset}}, echoInHalves(len(msg), time.Millisecond))
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
-			if !errors.Is(err, errReadFails) {
+			if !errors.Is(err, errReset) {
 				t.Fatalf("PingPong(3 connections, 4 rounds), where the 3rd Read on one connection failed with %q, "+
 					"returned %s (and %s): want that error, wrapped with %%w if you add words to it. A failed Read "+
 					"ends that connection's rounds: that round trip has no end to time.",
-					errReadFails, errText(err), count(len(samples), "sample", "samples"))
+					errReset, errText(err), count(len(samples), "sample", "samples"))
 			}
 		})
 	})
@@ -368,8 +300,8 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// A server that reads, and never echoes; ctx is cancelled after
 			// 5s, as Ctrl-C cancels echoload's: it has no deadline.
-			f := &farEnd{plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) },
-				why: "the test's server never echoed, and ctx was cancelled long before"}
+			f := startLoad(t, dialPlan{}, func(c *peerConn) { c.readAll() })
+			f.why = "the test's server never echoed, and ctx was cancelled long before"
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			time.AfterFunc(5*time.Second, cancel)
@@ -390,12 +322,11 @@ func TestStreamEchoesEveryByteAndTimesOnlyTheTransfer(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		// Each dial takes 1s; the server takes 1µs per byte to echo, so
 		// 100,000 bytes take 100ms on each connection, all at once.
-		f := &farEnd{dialTime: time.Second}
-		f.plan = f.echoStream(time.Microsecond)
+		f := startLoad(t, dialPlan{took: time.Second}, echoStream(time.Microsecond))
 		tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 			return Stream(t.Context(), f.dial, 3, 100_000)
 		})
-		stuck := f.stuck()
+		stuck := len(f.p.gaveUp())
 		switch {
 		case stuck > 0:
 			t.Fatalf("Stream returned %s, after the test's server could not write its echo for 10s on %s: no one "+
@@ -419,8 +350,7 @@ func TestStreamEchoesEveryByteAndTimesOnlyTheTransfer(t *testing.T) {
 func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 	t.Run("done", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &farEnd{closeWatch: true}
-			f.plan = f.echoStream(0)
+			f := startLoad(t, dialPlan{settle: true}, echoStream(0))
 			if _, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
 			}); err != nil {
@@ -430,8 +360,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("dial fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			f := &farEnd{failAt: 2}
-			f.plan = f.echoStream(0)
+			f := startLoad(t, dialPlan{failAt: 2}, echoStream(0))
 			_, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
 			})
@@ -445,19 +374,18 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The server echoes 1000 bytes of the first connection, reads
 			// the rest, and closes it; it echoes everything on the others.
-			f := &farEnd{}
-			f.plan = func(i int, c net.Conn) {
-				if i == 0 {
+			f := startLoad(t, dialPlan{}, func(c *peerConn) {
+				if c.index == 0 {
 					io.CopyN(c, c, 1000)
 					io.CopyN(io.Discard, c, 9000)
 					return
 				}
-				f.echoStream(0)(i, c)
-			}
+				echoStream(0)(c)
+			})
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
 			})
-			switch got, sent := f.received(), f.sent(); {
+			switch sent, got := f.p.traffic(); {
 			case err == nil:
 				t.Fatalf("Stream returned no error (and Bytes %d), while the test's server closed a connection after "+
 					"echoing 1000 of its 10000 bytes (and reading them all): an echo cut short is an error to return", tp.Bytes)
@@ -483,16 +411,15 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// The second connection's second Write fails; the server
 			// echoes everything it gets.
-			f := &farEnd{faulty: 1, fault: fault{op: "Write", after: 1, err: errWriteFails}}
-			f.plan = f.echoStream(0)
+			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Write", 32 << 10, errBrokenPipe}}, echoStream(0))
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 100_000)
 			})
-			if !errors.Is(err, errWriteFails) {
+			if !errors.Is(err, errBrokenPipe) {
 				t.Fatalf("Stream(3 connections, 100000 bytes), where the 2nd Write on one connection failed with %q, "+
 					"returned %s (and Bytes %d): want that error, wrapped with %%w if you add words to it. The bytes "+
 					"that were not sent will never be echoed: the writer's error is the one to return.",
-					errWriteFails, errText(err), tp.Bytes)
+					errBrokenPipe, errText(err), tp.Bytes)
 			}
 		})
 	})
@@ -501,15 +428,14 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			// The second connection's second Read fails; the server
 			// echoes everything it gets, and gives up on an echo no one
 			// reads for 10s.
-			f := &farEnd{faulty: 1, fault: fault{op: "Read", after: 1, err: errReadFails}}
-			f.plan = f.echoStream(0)
+			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Read", 8 << 10, errReset}}, echoStream(0))
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 100_000)
 			})
-			if !errors.Is(err, errReadFails) {
+			if !errors.Is(err, errReset) {
 				t.Fatalf("Stream(3 connections, 100000 bytes), where the 2nd Read on one connection failed with %q, "+
 					"returned %s (and Bytes %d): want that error, wrapped with %%w if you add words to it. io.CopyN "+
-					"returns it; the reader's error is the one to return.", errReadFails, errText(err), tp.Bytes)
+					"returns it; the reader's error is the one to return.", errReset, errText(err), tp.Bytes)
 			}
 		})
 	})
@@ -518,15 +444,14 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 			// As above, but on the other connections the server reads
 			// everything and echoes nothing: only Stream closing them, on
 			// the first error, ends their wait.
-			f := &farEnd{}
-			f.plan = func(i int, c net.Conn) {
-				if i == 0 {
+			f := startLoad(t, dialPlan{}, func(c *peerConn) {
+				if c.index == 0 {
 					io.CopyN(c, c, 1000)
 					io.CopyN(io.Discard, c, 9000)
 					return
 				}
 				io.Copy(io.Discard, c)
-			}
+			})
 			if _, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 10_000)
 			}); err == nil {
@@ -539,8 +464,8 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			// A server that reads, and never echoes; ctx is cancelled after
 			// 5s, as Ctrl-C cancels echoload's.
-			f := &farEnd{plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) },
-				why: "the test's server never echoed, and ctx was cancelled long before"}
+			f := startLoad(t, dialPlan{}, func(c *peerConn) { c.readAll() })
+			f.why = "the test's server never echoed, and ctx was cancelled long before"
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			time.AfterFunc(5*time.Second, cancel)
@@ -558,27 +483,27 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 
 func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
-		f := &farEnd{plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) }}
+		f := startLoad(t, dialPlan{}, func(c *peerConn) { c.readAll() })
 		before := ourGoroutines()
 		release, err := Hold(t.Context(), f.dial, 5)
 		synctest.Wait()
 		if err != nil {
-			f.hangUp()
+			f.p.hangUp()
 			t.Fatalf("Hold(5) returned %v; every dial succeeds", err)
 		}
-		open, sent := f.open(), f.sent()
-		if open != 5 || sent != 0 {
-			f.hangUp()
+		sent, _ := f.p.traffic()
+		if open := len(f.p.dialed()) - f.p.closes(); open != 5 || sent != 0 {
+			f.p.hangUp()
 			t.Fatalf("Hold(5) returned with %d of the %s it dialed open and %d bytes sent: want 5 connections open, "+
-				"idle (not a byte sent), until the function it returns is called.", open, count(f.dialed(), "connection", "connections"), sent)
+				"idle (not a byte sent), until the function it returns is called.", open, count(len(f.p.dialed()), "connection", "connections"), sent)
 		}
 		if release == nil {
-			f.hangUp()
+			f.p.hangUp()
 			t.Fatal("Hold returned a nil function: it must return one that closes the connections it holds")
 		}
 		if left := launchedSince(before); len(left) > 0 {
 			release()
-			f.hangUp()
+			f.p.hangUp()
 			synctest.Wait()
 			t.Fatalf("Hold(5) returned with %s it started running: an idle connection is open and quiet, and "+
 				"costs the load generator nothing, no goroutine and no Read; the server's cost is what it "+
@@ -587,11 +512,11 @@ func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 		}
 		release()
 		synctest.Wait()
-		if open := f.open(); open != 0 {
-			f.hangUp()
+		if open := len(f.p.dialed()) - f.p.closes(); open != 0 {
+			f.p.hangUp()
 			t.Fatalf("the function Hold returned left %d of its 5 connections open: it must close every one", open)
 		}
-		f.hangUp()
+		f.p.hangUp()
 		synctest.Wait()
 		if left := startedSince(before); len(left) > 0 {
 			t.Fatalf("once its connections were closed, %s Hold started still ran. Where:\n\n%s",
@@ -600,50 +525,9 @@ func TestHoldKeepsConnectionsOpenAndIdle(t *testing.T) {
 	})
 }
 
-// launchedSince is startedSince, counting too the goroutines that run no
-// line of the package's code but were started by it: go io.Copy(…) in
-// Hold runs io's code, and only its "created by" names Hold.
-func launchedSince(before map[int]goroutine) map[int]goroutine {
-	found := startedSince(before)
-	_, self, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(self)
-	for _, text := range strings.Split(allStacks(), "\n\n") {
-		lines := strings.Split(text, "\n")
-		head := strings.Fields(lines[0])
-		if len(head) < 3 || head[0] != "goroutine" || len(lines) < 2 {
-			continue
-		}
-		id, _ := strconv.Atoi(head[1])
-		if _, ok := before[id]; ok {
-			continue
-		}
-		if _, ok := found[id]; ok {
-			continue
-		}
-		state, _, _ := strings.Cut(strings.Trim(strings.SplitN(lines[0], "[", 2)[1], "]:"), ",")
-		for i := 1; i+1 < len(lines); i++ {
-			if !strings.HasPrefix(lines[i], "created by ") {
-				continue
-			}
-			at, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " ")
-			file, _, _ := strings.Cut(at, ":")
-			if filepath.Dir(file) == dir && !strings.HasSuffix(file, "_test.go") {
-				fn := lines[1]
-				if j := strings.LastIndex(fn, "("); j > 0 {
-					fn = fn[:j]
-				}
-				found[id] = goroutine{id: id, state: strings.TrimSuffix(state, " (durable)"),
-					frames: "    " + fn + "\n    …\n    " + strings.Fields(lines[i])[2] + " (go statement)  " + filepath.Base(file) + at[len(file):]}
-			}
-			break
-		}
-	}
-	return found
-}
-
 func TestHoldClosesWhatItOpenedWhenADialFails(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
-		f := &farEnd{failAt: 4, plan: func(_ int, c net.Conn) { io.Copy(io.Discard, c) }}
+		f := startLoad(t, dialPlan{failAt: 4}, func(c *peerConn) { c.readAll() })
 		release, err := finish(t, f, "Hold", func() (func(), error) {
 			return Hold(t.Context(), f.dial, 6)
 		})
@@ -875,474 +759,153 @@ func TestLoadOverTCP(t *testing.T) {
 	// The server's cleanup checks that every socket opened here is closed.
 }
 
+// ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
+
+// fewSamples shows samples, the first ten of them at most.
+func fewSamples(samples []time.Duration) string {
+	if len(samples) <= 10 {
+		return fmt.Sprint(samples)
+	}
+	return fmt.Sprintf("%v … %d more]", strings.TrimSuffix(fmt.Sprint(samples[:10]), "]"), len(samples)-10)
+}
+
+// percentile calls Percentile, turning a panic (an index out of range)
+// into a message instead of the end of the test binary.
+func percentile(samples []time.Duration, p float64) (d time.Duration, panicked string) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = fmt.Sprint(r)
+		}
+	}()
+	return Percentile(samples, p), ""
+}
+
+// percentileHint names the mistake a wrong percentile fits, where one does.
+func percentileHint(samples []time.Duration, p float64, got time.Duration) string {
+	nearest := "The nearest rank is p*n/100 rounded up (math.Ceil), counting from 1: the sample at index rank-1 of a sorted copy."
+	if len(samples) == 0 {
+		return "With no samples there is no latency to report: return 0. " + nearest
+	}
+	sorted := slices.Sorted(slices.Values(samples))
+	rank := int(math.Ceil(p * float64(len(samples)) / 100))
+	i := min(max(rank, 1), len(samples)) - 1
+	switch {
+	case got == samples[i] && got != sorted[i]:
+		return "That is the right place in the samples as given, unsorted: sort a copy first. " + nearest
+	case i > 0 && got == sorted[i-1] && math.Round(p*float64(len(samples))/100) == float64(i):
+		return "That is the sample at rank p*n/100 rounded to the nearest (math.Round): the nearest rank rounds up, always. " + nearest
+	case p != math.Trunc(p) && got == sorted[min(max(int(math.Ceil(math.Trunc(p)*float64(len(samples))/100)), 1), len(samples))-1]:
+		return fmt.Sprintf("That is p%v: p was cut to a whole number before the rank was computed. ", math.Trunc(p)) + nearest
+	case i+1 < len(sorted) && got == sorted[i+1], i > 0 && got == sorted[i-1]:
+		return "That is the next sample in order: off by one. " + nearest
+	}
+	return nearest
+}
+
+// units names the mistake a wrong MBps fits, where one does.
+func units(got, want float64) string {
+	near := func(x float64) bool { return want != 0 && got/want > x*0.999 && got/want < x*1.001 }
+	switch {
+	case near(8):
+		return "8 times too much: bits, where the unit is bytes"
+	case near(1.0 / 1.048576):
+		return "that is MiB/s (1,048,576 bytes); a megabyte here is 1,000,000 bytes, as network speeds count"
+	case near(1000) || near(0.001):
+		return "a factor of 1000 off: Elapsed.Seconds() is the time in seconds (not Milliseconds), and a MB is 1e6 bytes"
+	case near(1e6):
+		return "bytes per second: divide by 1e6 for megabytes"
+	}
+	return "MB/s is Bytes / 1e6 / Elapsed.Seconds(), and 0 when Elapsed is 0"
+}
+
 func start(t *testing.T, l net.Listener) *server {
 	return startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
 }
 
-// ---- the fake server behind a fake Dialer (in a bubble) ----
-
-var (
-	errRefused    = errors.New("connect: connection refused (the test's dialer)")
-	errWriteFails = errors.New("write: broken pipe (the test's connection)")
-	errReadFails  = errors.New("read: connection reset by peer (the test's connection)")
-)
-
-// A farEnd is the test's server for the load generator: each dial takes
-// dialTime, then hands out one end of a net.Pipe, and plan serves the
-// other end (in a goroutine; closed when plan returns). The failAt-th
-// dial (from 1) fails with errRefused. The faulty-th connection (from 0)
-// fails as fault says, if fault.op is set.
-type farEnd struct {
-	dialTime time.Duration
-	failAt   int
-	plan     func(i int, c net.Conn)
-	faulty   int
-	fault    fault
-	// closeWatch: note which connections were closed before the load
-	// generator returned (finish closes returned when it has).
-	closeWatch bool
-	returned   chan struct{}
-	why        string // what had happened, if the load generator does not return
-
-	mu      sync.Mutex
-	dials   int
-	conns   []*loadConn // the load generator's ends
-	ends    []net.Conn  // the plans' ends
-	stucks  int         // plans that could not write their echo for 10s
-	halves  int         // plans whose second half of an echo no one read
-	unreads int         // plans whose first half of an echo no one read
-	running sync.WaitGroup
+// A load is the test's server (a peer, in memory, in a bubble) and dial, the Dialer the load generator gets.
+type load struct {
+	p    *peer
+	d    dialPlan
+	dial Dialer
+	why  string // what had happened, if the load generator does not return
 }
 
-// A fault makes a connection's Reads or Writes (op) fail with err, every
-// one after the first after.
-type fault struct {
-	op    string // "Read" or "Write"
-	after int
-	err   error
-}
-
-// A loadConn is the load generator's end: it notes Close, counts bytes
-// written, and fails as its fault says.
-type loadConn struct {
-	net.Conn
-	fault    fault
-	returned chan struct{} // if the farEnd watches Close
-	mu       sync.Mutex
-	calls    int // of fault.op
-	closed   bool
-	early    bool // closed before the load generator returned
-	written  int
-	read     int
-}
-
-// failing counts a call of op and returns the error it fails with, if any.
-func (c *loadConn) failing(op string) error {
-	if c.fault.op != op {
-		return nil
+func startLoad(t *testing.T, d dialPlan, serve func(*peerConn)) *load {
+	p := startPipePeer(t, serve, false)
+	f := &load{p: p, d: d, dial: p.dialer(t, d), why: "the test's server had stopped answering or ctx had ended long before"}
+	if d.fault.op != "" {
+		f.why = fmt.Sprintf("a %s on one connection had failed with %q long before", d.fault.op, d.fault.err)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.calls++; c.calls > c.fault.after {
-		return c.fault.err
-	}
-	return nil
+	return f
 }
 
-func (c *loadConn) Read(p []byte) (int, error) {
-	if err := c.failing("Read"); err != nil {
-		return 0, err
-	}
-	n, err := c.Conn.Read(p)
-	c.mu.Lock()
-	c.read += n
-	c.mu.Unlock()
-	return n, c.asTCP("read", err)
+// unread counts the echoes' halves the test's server gave up on, unread: first halves, and second.
+func (f *load) unread(size int) (first, second int) {
+	all := f.p.gaveUp()
+	first = len(slices.DeleteFunc(slices.Clone(all), func(at int) bool { return at%size != 0 }))
+	return first, len(all) - first
 }
 
-func (c *loadConn) Write(p []byte) (int, error) {
-	if err := c.failing("Write"); err != nil {
-		return 0, err
-	}
-	n, err := c.Conn.Write(p)
-	c.mu.Lock()
-	c.written += n
-	c.mu.Unlock()
-	return n, c.asTCP("write", err)
-}
-
-// asTCP returns the error a TCP connection gives where net.Pipe gives
-// io.ErrClosedPipe because the load generator closed its end: one that
-// wraps net.ErrClosed ("use of closed network connection").
-func (c *loadConn) asTCP(op string, err error) error {
-	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed && errors.Is(err, io.ErrClosedPipe) {
-		return &net.OpError{Op: op, Net: "pipe", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
-	}
-	return err
-}
-
-func (c *loadConn) Close() error {
-	early := false
-	if c.returned != nil {
-		// Let every goroutine that can run, run: the caller, if it is
-		// returning, returns first. The fake clock moves only once every
-		// goroutine waits, so a Close made before returning still is one.
-		select {
-		case <-c.returned:
-		case <-time.After(time.Nanosecond):
-			early = true
-		}
-	}
-	c.mu.Lock()
-	c.closed = true
-	c.early = c.early || early
-	c.mu.Unlock()
-	return c.Conn.Close()
-}
-
-func (f *farEnd) dial(context.Context) (net.Conn, error) {
-	time.Sleep(f.dialTime)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.dials++
-	if f.dials == f.failAt {
-		return nil, errRefused
-	}
-	mine, theirs := net.Pipe()
-	c := &loadConn{Conn: theirs}
-	if f.closeWatch {
-		c.returned = f.returned
-	}
-	i := len(f.conns)
-	if i == f.faulty {
-		c.fault = f.fault
-	}
-	f.conns, f.ends = append(f.conns, c), append(f.ends, mine)
-	f.running.Go(func() {
-		defer mine.Close()
-		f.plan(i, mine)
-	})
-	return c, nil
-}
-
-func (f *farEnd) dialed() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.dials
-}
-
-// open counts the connections handed out and not closed by the load generator.
-func (f *farEnd) open() (n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, c := range f.conns {
-		c.mu.Lock()
-		if !c.closed {
-			n++
-		}
-		c.mu.Unlock()
-	}
-	return n
-}
-
-// closedLate counts the connections closed only after the load generator
-// had returned (when the farEnd watches Close).
-func (f *farEnd) closedLate() (n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, c := range f.conns {
-		c.mu.Lock()
-		if c.returned != nil && c.closed && !c.early {
-			n++
-		}
-		c.mu.Unlock()
-	}
-	return n
-}
-
-// sent counts the bytes the load generator wrote, on every connection.
-func (f *farEnd) sent() (n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, c := range f.conns {
-		c.mu.Lock()
-		n += c.written
-		c.mu.Unlock()
-	}
-	return n
-}
-
-// received counts the bytes the load generator read, on every connection.
-func (f *farEnd) received() (n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, c := range f.conns {
-		c.mu.Lock()
-		n += c.read
-		c.mu.Unlock()
-	}
-	return n
-}
-
-func (f *farEnd) unread() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.unreads
-}
-
-func (f *farEnd) halfRead() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.halves
-}
-
-func (f *farEnd) stuck() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stucks
-}
-
-// hangUp closes the plans' ends and waits for the plans to return.
-func (f *farEnd) hangUp() {
-	f.mu.Lock()
-	for _, c := range f.ends {
-		c.Close()
-	}
-	f.mu.Unlock()
-	f.running.Wait()
-}
-
-// finish runs call (the load generator) and waits for it, on the fake
-// clock, a minute at most. Then it checks that every connection is closed
-// and no goroutine of the load generator is left.
-func finish[T any](t *testing.T, f *farEnd, name string, call func() (T, error)) (T, error) {
+// finish runs call (the load generator) for a minute at most, on the fake clock. Then every connection
+// must be closed, before call returned (settle), and no goroutine of it left.
+func finish[T any](t *testing.T, f *load, name string, call func() (T, error)) (T, error) {
 	t.Helper()
-	before := ourGoroutines()
-	var got T
-	var err error
-	done := make(chan struct{})
-	f.mu.Lock()
-	f.returned = done
-	f.mu.Unlock()
-	go func() {
-		defer close(done)
-		got, err = call()
-	}()
+	x := goCall(name, call)
 	select {
-	case <-done:
+	case <-x.done:
 	case <-time.After(time.Minute):
-		stuck := startedSince(before)
-		f.hangUp()
-		why := "the test's server had stopped answering or ctx had ended long before"
-		if f.why != "" {
-			why = f.why
-		} else if f.fault.op != "" {
-			why = fmt.Sprintf("a %s on one connection had failed with %q long before", f.fault.op, f.fault.err)
-		}
 		t.Fatalf("%s had not returned after a minute on the test's fake clock (%s): it must stop when a connection "+
 			"fails or ctx ends, closing its connections so that every Read and Write returns. Where its goroutines "+
-			"were:\n\n%s", name, why, where(stuck))
+			"were:\n\n%s", name, f.why, where(startedSince(x.before)))
+	}
+	closedThen := f.p.closes() // before any Close made after it: those wait for the bubble to settle
+	if f.d.settle {
+		time.Sleep(time.Second) // now they are made
 	}
 	synctest.Wait()
-	if open := f.open(); open > 0 {
-		f.hangUp()
+	n := len(f.p.dialed())
+	if open := n - f.p.closes(); open > 0 {
 		t.Fatalf("%s returned %s, leaving %d of the %s it opened open: close every one, on every path "+
 			"(defer), errors included. A load generator that leaks sockets runs out of them.",
-			name, errText(err), open, count(len(f.conns), "connection", "connections"))
+			name, errText(x.err), open, count(n, "connection", "connections"))
 	}
-	if late := f.closedLate(); late > 0 {
-		f.hangUp()
+	if late := n - closedThen; f.d.settle && late > 0 {
 		t.Fatalf("%s returned %s, and only then were %d of the %s it opened closed, by a goroutine it did not "+
 			"wait for (context.AfterFunc's, once the group's ctx had ended?): close every one before returning "+
 			"(defer), or a caller that measures again at once finds them still open.",
-			name, errText(err), late, count(len(f.conns), "connection", "connections"))
+			name, errText(x.err), late, count(n, "connection", "connections"))
 	}
-	f.hangUp()
+	f.p.hangUp()
 	synctest.Wait()
-	if left := startedSince(before); len(left) > 0 {
-		sending := ""
-		if !slices.ContainsFunc(slices.Collect(maps.Values(left)), func(g goroutine) bool { return g.state != "chan send" }) {
-			sending = ", every one blocked sending on a channel that no one receives from any more"
-		}
+	if left := startedSince(x.before); len(left) > 0 {
+		allSending := !slices.ContainsFunc(slices.Collect(maps.Values(left)), func(g goroutine) bool { return g.state != "chan send" })
+		sending := map[bool]string{true: ", every one blocked sending on a channel that no one receives from any more"}[allSending]
 		t.Fatalf("%s returned %s, but %s it started still ran%s: wait for every goroutine you start before "+
-			"returning, and give each one an end. Where:\n\n%s", name, errText(err), count(len(left), "goroutine", "goroutines"), sending, where(left))
+			"returning, and give each one an end. Where:\n\n%s", name, errText(x.err), count(len(left), "goroutine", "goroutines"), sending, where(left))
 	}
-	return got, err
+	return x.got, x.err
 }
 
-// echoInHalves echoes messages of size bytes: the first half d after the
-// message, the second half d later. When no one reads the second half
-// for a second, it notes it (halfRead) and gives up on the connection.
-func (f *farEnd) echoInHalves(size int, d time.Duration) func(int, net.Conn) {
-	return f.echoInPieces(size, 0, d, d)
-}
+// echoInHalves echoes messages of size bytes: the first half d after the message, the second d later.
+func echoInHalves(size int, d time.Duration) func(*peerConn) { return echoInPieces(size, 0, d, d) }
 
-// echoInPieces is echoInHalves, slower: it reads a message's first byte,
-// then the rest takeIn later (so that the Write takes that long); then
-// the first half of the echo comes first later, the second half second
-// after that. When no one reads the first half for a second, it notes it
-// (unread) and gives up on the connection; the same for the second
-// (halfRead).
-func (f *farEnd) echoInPieces(size int, takeIn, first, second time.Duration) func(int, net.Conn) {
-	return func(_ int, c net.Conn) {
+// echoInPieces is echoInHalves, slower: it takes a message in over takeIn (the Write takes that long), then
+// echoes its first half first later, the second half second after that. It gives up on a half unread for 1s.
+func echoInPieces(size int, takeIn, first, second time.Duration) func(*peerConn) {
+	return func(c *peerConn) {
 		buf := make([]byte, size)
-		for {
-			if _, err := io.ReadFull(c, buf[:1]); err != nil {
-				return
-			}
-			time.Sleep(takeIn)
-			if _, err := io.ReadFull(c, buf[1:]); err != nil {
-				return
-			}
-			time.Sleep(first)
-			c.SetWriteDeadline(time.Now().Add(time.Second))
-			if _, err := c.Write(buf[:size/2]); err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					f.mu.Lock()
-					f.unreads++
-					f.mu.Unlock()
-				}
-				return
-			}
-			c.SetWriteDeadline(time.Time{})
-			time.Sleep(second)
-			c.SetWriteDeadline(time.Now().Add(time.Second))
-			if _, err := c.Write(buf[size/2:]); err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					f.mu.Lock()
-					f.halves++
-					f.mu.Unlock()
-				}
-				return
-			}
-			c.SetWriteDeadline(time.Time{})
-		}
-	}
-}
-
-// echoRounds echoes rounds messages of size bytes, then returns.
-func echoRounds(c net.Conn, size, rounds int) {
-	buf := make([]byte, size)
-	for range rounds {
-		if _, err := io.ReadFull(c, buf); err != nil {
-			return
-		}
-		if _, err := c.Write(buf); err != nil {
-			return
-		}
-	}
-}
-
-// echoStream echoes what it reads as it reads it, taking perByte per
-// byte; it gives up when its echo cannot be written for 10s.
-func (f *farEnd) echoStream(perByte time.Duration) func(int, net.Conn) {
-	return func(_ int, c net.Conn) {
-		buf := make([]byte, 8<<10)
-		for {
-			n, err := c.Read(buf)
-			if n > 0 {
-				time.Sleep(time.Duration(n) * perByte)
-				c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-				if _, werr := c.Write(buf[:n]); werr != nil {
-					if errors.Is(werr, os.ErrDeadlineExceeded) {
-						f.mu.Lock()
-						f.stucks++
-						f.mu.Unlock()
-					}
+		for c.readSlowly(buf, takeIn) == nil {
+			for i, half := range [][]byte{buf[:size/2], buf[size/2:]} {
+				time.Sleep([]time.Duration{first, second}[i])
+				if c.writeWithin(half, time.Second) != nil {
 					return
 				}
 			}
-			if err != nil {
-				return
-			}
 		}
 	}
 }
 
-// ---- a connection for handle alone ----
-
-// A scriptConn gives handle a script: each Read gets the next piece (a
-// Read with a small buffer, part of it), then io.EOF, or readErr if set.
-// Writes are checked against the script and counted; they fail with
-// writeErr if set. Neither allocates, so that testing.AllocsPerRun counts
-// handle's allocations alone.
-type scriptConn struct {
-	script   [][]byte // the pieces, as written
-	pieces   [][]byte // what is left of them to read
-	want     []byte   // every piece, in order: the echo
-	readErr  error
-	writeErr error
-	// eofWithLast: the Read that brings the end of the last piece
-	// returns io.EOF with it.
-	eofWithLast bool
-	next        int
-	reads       int
-	failed      int // Reads that returned readErr
-	writes      int
-	echoed      int
-	wrong       int // where the echo first differs from want, or -1
-	closed      bool
+// echoStream echoes as it reads, taking perByte per byte; it gives up on an echo unread for 10s.
+func echoStream(perByte time.Duration) func(*peerConn) {
+	return func(c *peerConn) { c.echoAt(perByte, 10*time.Second) }
 }
-
-func newScriptConn(pieces, size int) *scriptConn {
-	c := &scriptConn{want: randomBytes(pieces * size)}
-	for i := range pieces {
-		c.script = append(c.script, c.want[i*size:(i+1)*size])
-	}
-	c.pieces = make([][]byte, pieces)
-	c.rewind()
-	return c
-}
-
-// rewind starts the script again.
-func (c *scriptConn) rewind() {
-	copy(c.pieces, c.script)
-	c.next, c.reads, c.failed, c.writes, c.echoed, c.wrong, c.closed = 0, 0, 0, 0, 0, -1, false
-}
-
-func (c *scriptConn) Read(p []byte) (int, error) {
-	c.reads++
-	if c.next == len(c.pieces) {
-		// A broken connection stays broken; after 100 failed Reads,
-		// io.EOF ends a handle that would read on forever.
-		if c.readErr != nil && c.failed < 100 {
-			c.failed++
-			return 0, c.readErr
-		}
-		return 0, io.EOF
-	}
-	n := copy(p, c.pieces[c.next])
-	if c.pieces[c.next] = c.pieces[c.next][n:]; len(c.pieces[c.next]) == 0 {
-		c.next++
-	}
-	if c.next == len(c.pieces) && c.eofWithLast {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func (c *scriptConn) Write(p []byte) (int, error) {
-	c.writes++
-	if c.writeErr != nil {
-		return 0, c.writeErr
-	}
-	if c.wrong < 0 {
-		if end := c.echoed + len(p); end > len(c.want) || !bytes.Equal(p, c.want[c.echoed:end]) {
-			c.wrong = c.echoed
-		}
-	}
-	c.echoed += len(p)
-	return len(p), nil
-}
-
-func (c *scriptConn) Close() error                     { c.closed = true; return nil }
-func (c *scriptConn) LocalAddr() net.Addr              { return scriptAddr }
-func (c *scriptConn) RemoteAddr() net.Addr             { return scriptAddr }
-func (c *scriptConn) SetDeadline(time.Time) error      { return nil }
-func (c *scriptConn) SetReadDeadline(time.Time) error  { return nil }
-func (c *scriptConn) SetWriteDeadline(time.Time) error { return nil }
-
-var scriptAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 7}
