@@ -1,4 +1,4 @@
-// The kit, part 9: a listener whose queue is full, so that connecting to
+// The kit, part 10: a listener whose queue is full, so that connecting to
 // it hangs: how a client's dial meets a server too busy to accept. Setting
 // it up needs Linux (a backlog of 0 still queues one connection there).
 

@@ -1,4 +1,4 @@
-// The kit, part 7: code that ends the process fails the test that ran it.
+// The kit, part 8: code that ends the process fails the test that ran it.
 //
 // os.Exit, log.Fatal through a logger of the learner's own, a panic in any
 // goroutine: each ends the test binary, and go test says only "exit status

@@ -1,4 +1,4 @@
-// The kit, part 6: faults, for code under test that dials, or that is
+// The kit, part 7: faults, for code under test that dials, or that is
 // handed a connection directly. A dial function onto a peer that is slow
 // or refused (on the fake clock); a scripted connection that fails as told
 // and allocates nothing; and the goroutines the code under test started

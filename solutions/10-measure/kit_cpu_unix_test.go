@@ -1,4 +1,4 @@
-// The kit, part 8: the process's CPU time, where the system tells it. A
+// The kit, part 9: the process's CPU time, where the system tells it. A
 // wait uses it to tell a busy loop (it uses the CPU) from a busy machine
 // (the process waits for one). Elsewhere (Windows) waits do without.
 
