@@ -266,14 +266,14 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("a Write fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			// The second connection's third Write fails; the server
-			// echoes every message it gets, whole.
+			// The second connection's Writes fail once 2 messages went
+			// through; the server echoes every message it gets, whole.
 			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Write", 2 * len(msg), errBrokenPipe}}, echoInHalves(len(msg), time.Millisecond))
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
 			if !errors.Is(err, errBrokenPipe) {
-				t.Fatalf("PingPong(3 connections, 4 rounds), where the 3rd Write on one connection failed with %q, "+
+				t.Fatalf("PingPong(3 connections, 4 rounds), where one connection's Write failed with %q once 2 messages had gone through, "+
 					"returned %s (and %s): want that error, wrapped with %%w if you add words to it. A failed Write "+
 					"ends that connection's rounds: no echo comes for a message that was not sent.",
 					errBrokenPipe, errText(err), count(len(samples), "sample", "samples"))
@@ -282,14 +282,14 @@ func TestPingPongClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("a Read fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			// The second connection's third Read fails (in its second
-			// round: each echo comes in two halves).
+			// The second connection's Reads fail once one echo came in
+			// (each echo comes in two halves).
 			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Read", len(msg), errReset}}, echoInHalves(len(msg), time.Millisecond))
 			samples, err := finish(t, f, "PingPong", func() ([]time.Duration, error) {
 				return PingPong(t.Context(), f.dial, 3, 4, msg)
 			})
 			if !errors.Is(err, errReset) {
-				t.Fatalf("PingPong(3 connections, 4 rounds), where the 3rd Read on one connection failed with %q, "+
+				t.Fatalf("PingPong(3 connections, 4 rounds), where one connection's Read failed with %q once the first echo had come in, "+
 					"returned %s (and %s): want that error, wrapped with %%w if you add words to it. A failed Read "+
 					"ends that connection's rounds: that round trip has no end to time.",
 					errReset, errText(err), count(len(samples), "sample", "samples"))
@@ -409,14 +409,14 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("a Write fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			// The second connection's second Write fails; the server
-			// echoes everything it gets.
+			// The second connection's Writes fail once 32 KiB went
+			// through; the server echoes everything it gets.
 			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Write", 32 << 10, errBrokenPipe}}, echoStream(0))
 			tp, err := finish(t, f, "Stream", func() (Throughput, error) {
 				return Stream(t.Context(), f.dial, 3, 100_000)
 			})
 			if !errors.Is(err, errBrokenPipe) {
-				t.Fatalf("Stream(3 connections, 100000 bytes), where the 2nd Write on one connection failed with %q, "+
+				t.Fatalf("Stream(3 connections, 100000 bytes), where one connection's Write failed with %q once 32768 bytes had gone through, "+
 					"returned %s (and Bytes %d): want that error, wrapped with %%w if you add words to it. The bytes "+
 					"that were not sent will never be echoed: the writer's error is the one to return.",
 					errBrokenPipe, errText(err), tp.Bytes)
@@ -425,7 +425,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 	})
 	t.Run("a Read fails", func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
-			// The second connection's second Read fails; the server
+			// The second connection's Reads fail once 8 KiB came in; the server
 			// echoes everything it gets, and gives up on an echo no one
 			// reads for 10s.
 			f := startLoad(t, dialPlan{faulty: 1, fault: fault{"Read", 8 << 10, errReset}}, echoStream(0))
@@ -433,7 +433,7 @@ func TestStreamClosesEveryConnectionWhateverHappens(t *testing.T) {
 				return Stream(t.Context(), f.dial, 3, 100_000)
 			})
 			if !errors.Is(err, errReset) {
-				t.Fatalf("Stream(3 connections, 100000 bytes), where the 2nd Read on one connection failed with %q, "+
+				t.Fatalf("Stream(3 connections, 100000 bytes), where one connection's Read failed with %q once 8192 bytes had come in, "+
 					"returned %s (and Bytes %d): want that error, wrapped with %%w if you add words to it. io.CopyN "+
 					"returns it; the reader's error is the one to return.", errReset, errText(err), tp.Bytes)
 			}
