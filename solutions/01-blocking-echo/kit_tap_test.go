@@ -1,10 +1,10 @@
-// The kit, part 5: the server's connections, tapped. Where a test must see what the
-// server does with each connection it accepted (how much it read, a
-// deadline, a Close), Serve gets tap(l) instead of l: every connection it
-// accepts comes wrapped in a *tapConn, which notes those calls and can hold
-// the server inside one (a Write, a Read a deadline woke) until the test
-// lets it go. On a real listener too, but the server no longer sees a
-// *net.TCPConn (no splice): tap only where the test needs it.
+// The kit, part 5: the server's connections, tapped. Where a test must
+// see what the server does with each connection it accepted (how much it
+// read, a deadline, a Close), Serve gets tap(l) instead of l: every
+// connection it accepts comes wrapped in a *tapConn, which notes those
+// calls and can hold the server inside one (a Write, a Read a deadline
+// woke) until the test lets it go. On a real listener too, but the server
+// no longer sees a *net.TCPConn (no splice): tap only where it is needed.
 
 //lint:file-ignore U1000 shared by every lesson; not every lesson uses every helper
 
