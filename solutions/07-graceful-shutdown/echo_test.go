@@ -647,10 +647,10 @@ func TestShutdownTwice(t *testing.T) {
 	})
 }
 
-// TestServerForgetsConnectionsThatEnded: once a client has left, the
+// TestServeForgetsConnectionsThatEnded: once a client has left, the
 // server holds on to nothing of it, and Shutdown does not touch its
 // connection.
-func TestServerForgetsConnectionsThatEnded(t *testing.T) {
+func TestServeForgetsConnectionsThatEnded(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, srv := start(t, l)

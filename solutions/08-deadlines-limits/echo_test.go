@@ -73,10 +73,10 @@ func TestServeEchoesClientsAtOnce(t *testing.T) {
 
 // ---- in a bubble, on a fake clock ----
 
-// TestSilentClientIsDisconnected: a client that connects and says nothing
+// TestServeDisconnectsASilentClient: a client that connects and says nothing
 // is disconnected once it has been silent for Idle (10s), and its handler
 // ends and logs why.
-func TestSilentClientIsDisconnected(t *testing.T) {
+func TestServeDisconnectsASilentClient(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
 		l := newFakeListener(t)
@@ -112,10 +112,10 @@ func TestSilentClientIsDisconnected(t *testing.T) {
 	})
 }
 
-// TestTypingClientStaysConnected: a client that sends a line every 4s,
+// TestServeKeepsATypingClient: a client that sends a line every 4s,
 // for a minute, is never silent for 10s: it stays connected, and gets
 // every echo. Its lines never fill a chunk.
-func TestTypingClientStaysConnected(t *testing.T) {
+func TestServeKeepsATypingClient(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
 		l := newFakeListener(t)
@@ -144,11 +144,11 @@ func TestTypingClientStaysConnected(t *testing.T) {
 	})
 }
 
-// TestClientThatFallsSilentIsDisconnected: a client that sends four
+// TestServeDisconnectsAClientThatFallsSilent: a client that sends four
 // chunks and a line at once, reads its echo, then says nothing, is
 // disconnected by 2·Idle after its last byte: silence is measured per
 // chunk, from when each begins, not from bytes sent long ago.
-func TestClientThatFallsSilentIsDisconnected(t *testing.T) {
+func TestServeDisconnectsAClientThatFallsSilent(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
@@ -172,11 +172,11 @@ func TestClientThatFallsSilentIsDisconnected(t *testing.T) {
 	})
 }
 
-// TestClientThatNeverReadsIsCutOff: a client that sends and never reads
+// TestServeCutsOffAClientThatNeverReads: a client that sends and never reads
 // its echo leaves its handler blocked in Write. Without a write deadline
 // that handler, its connection and its buffers stay forever. With one,
 // it is cut off by Idle+Write (15s).
-func TestClientThatNeverReadsIsCutOff(t *testing.T) {
+func TestServeCutsOffAClientThatNeverReads(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
@@ -193,12 +193,12 @@ func TestClientThatNeverReadsIsCutOff(t *testing.T) {
 	})
 }
 
-// TestSlowReaderGetsNoHoles: a client that reads its echo at 1 KiB every
+// TestServeLeavesNoHolesForASlowReader: a client that reads its echo at 1 KiB every
 // 4s takes far longer than Idle+Write to take a chunk: it is cut off. What
 // it got until then must be the start of what it sent, without a hole:
 // once a write deadline has passed, the bytes read and not yet written
 // are gone, and going on would skip them.
-func TestSlowReaderGetsNoHoles(t *testing.T) {
+func TestServeLeavesNoHolesForASlowReader(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
@@ -227,10 +227,10 @@ func TestSlowReaderGetsNoHoles(t *testing.T) {
 	})
 }
 
-// TestUnreadEchoIsLoggedWhy: a client cut off for not reading its echo is
+// TestServeLogsWhyAnEchoWentUnread: a client cut off for not reading its echo is
 // worth a line in the log, and one that says so: it was not silent.
-// (After TestSlowReaderGetsNoHoles: a hole is the worse news.)
-func TestUnreadEchoIsLoggedWhy(t *testing.T) {
+// (After TestServeLeavesNoHolesForASlowReader: a hole is the worse news.)
+func TestServeLogsWhyAnEchoWentUnread(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
 		l := newFakeListener(t)
@@ -255,9 +255,9 @@ func TestUnreadEchoIsLoggedWhy(t *testing.T) {
 	})
 }
 
-// TestIdleHandlerDoesNotPoll: a handler whose client is quiet waits, in one
+// TestServeDoesNotPollAnIdleClient: a handler whose client is quiet waits, in one
 // Read, until its deadline: it does not wake up again and again to look.
-func TestIdleHandlerDoesNotPoll(t *testing.T) {
+func TestServeDoesNotPollAnIdleClient(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, conns := startPipe(t, l, tight)
@@ -278,10 +278,10 @@ func TestIdleHandlerDoesNotPoll(t *testing.T) {
 	})
 }
 
-// TestConnectionsOverTheCapAreRefused: with MaxConns 2 and two clients
+// TestServeRefusesConnectionsOverTheCap: with MaxConns 2 and two clients
 // being served, a third is refused at once: accepted, and closed, without
 // a byte. Once a client leaves, the next one is served.
-func TestConnectionsOverTheCapAreRefused(t *testing.T) {
+func TestServeRefusesConnectionsOverTheCap(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, conns := startPipe(t, l, tight)
@@ -319,11 +319,11 @@ func TestConnectionsOverTheCapAreRefused(t *testing.T) {
 	})
 }
 
-// TestFailedConnectionsGiveBackTheirSlots: connections that end badly
+// TestServeGivesBackTheSlotsOfFailedConnections: connections that end badly
 // (here: silent clients, disconnected by the idle timeout) give their slot
 // back like any other. Three rounds of two of them, then one more client:
 // it is served.
-func TestFailedConnectionsGiveBackTheirSlots(t *testing.T) {
+func TestServeGivesBackTheSlotsOfFailedConnections(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
@@ -349,11 +349,11 @@ func TestFailedConnectionsGiveBackTheirSlots(t *testing.T) {
 	})
 }
 
-// TestCapIsCountedWhereClientsAreAdmitted: three clients arrive at once,
+// TestServeCountsTheCapWhereClientsAreAdmitted: three clients arrive at once,
 // with MaxConns 2. Serve may accept all three before any handler has run:
 // the slot must be taken in Serve, before the next Accept, or all three
 // find the count at 0.
-func TestCapIsCountedWhereClientsAreAdmitted(t *testing.T) {
+func TestServeCountsTheCapWhereClientsAreAdmitted(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		// One P: Serve accepts the three without pausing, and no handler
 		// runs until it waits for a fourth. Any order of events a server
@@ -369,7 +369,7 @@ func TestCapIsCountedWhereClientsAreAdmitted(t *testing.T) {
 		}
 		if refused != 1 {
 			t.Fatalf("3 clients arrived at once, MaxConns 2, and Serve accepted the three before any handler ran: "+
-				"%d were refused, want 1. If the cap is not enforced at all, TestConnectionsOverTheCapAreRefused says so. "+
+				"%d were refused, want 1. If the cap is not enforced at all, TestServeRefusesConnectionsOverTheCap says so. "+
 				"If it is, the count comes too late: a handler's goroutine that counts itself in when it starts has "+
 				"not run yet when Serve checks the count for the next client. Take the slot in Serve itself, before "+
 				"the next Accept (a channel with room for MaxConns, and a select with a default)", refused)
@@ -427,12 +427,12 @@ func TestServeLogsClientErrors(t *testing.T) {
 	}
 }
 
-// TestIdleConnectionsCostLittle: a connection whose client is quiet costs
+// TestServeKeepsIdleConnectionsCheap: a connection whose client is quiet costs
 // its goroutine and little else. On Linux, io.CopyN from a TCP connection
 // to a TCP connection lets the kernel move the bytes (splice): no buffer
 // of ours, even while it waits. A reader wrapped around the connection
 // turns that off, and each idle connection then holds io.Copy's 32 KiB.
-func TestIdleConnectionsCostLittle(t *testing.T) {
+func TestServeKeepsIdleConnectionsCheap(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("splice, the kernel's copy between sockets, is Linux's")
 	}

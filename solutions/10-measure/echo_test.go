@@ -734,7 +734,9 @@ func TestServeRunsOneGoroutinePerIdleConnection(t *testing.T) {
 	}
 }
 
-func TestLoadOverTCP(t *testing.T) {
+// TestPingPongStreamAndHoldOverTCP: the generator against Serve on real
+// sockets, end to end: every sample, every byte, every connection closed.
+func TestPingPongStreamAndHoldOverTCP(t *testing.T) {
 	checkNoLeaks(t)
 	s := start(t, listen(t))
 	dial := TCP(s.addr)

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"example.com/echo-workbook/tools/internal/lessons"
 )
@@ -140,6 +141,45 @@ func plumbingIn(path string) (lines int, stray []string, err error) {
 		}
 	}
 	return end - mark, stray, nil
+}
+
+// testNames: every test is named for the function it tests, then the
+// behaviour (TestServeEchoesTwoClientsAtOnce, TestShutdownTwice): one
+// scheme in every lesson, and a failing test's name says where to look.
+func (x *v) testNames(l lessons.Lesson, bad func(string, ...any)) {
+	funcs := map[string][]string{} // a package's folder → its functions, capitalized
+	for _, f := range goFiles(filepath.Join(x.Root, l.Dir), false) {
+		ds, _ := decls(filepath.Join(x.Root, l.Dir, f))
+		for _, d := range ds {
+			if strings.HasPrefix(d.key, "func ") {
+				name := d.key[strings.LastIndex(d.key, " ")+1:] // a method's own name, after its receiver
+				funcs[filepath.Dir(f)] = append(funcs[filepath.Dir(f)], strings.ToUpper(name[:1])+name[1:])
+			}
+		}
+	}
+	var stray []string
+	for _, f := range goFiles(filepath.Join(x.Root, l.Dir), true) {
+		if strings.HasPrefix(filepath.Base(f), "kit_") {
+			continue
+		}
+		ds, _ := decls(filepath.Join(x.Root, l.Dir, f))
+		for _, d := range ds {
+			test, ok := strings.CutPrefix(d.key, "func Test")
+			if !ok || test == "Main" {
+				continue
+			}
+			if !slices.ContainsFunc(funcs[filepath.Dir(f)], func(fn string) bool {
+				rest, ok := strings.CutPrefix(test, fn)
+				return ok && (rest == "" || unicode.IsUpper(rune(rest[0])))
+			}) {
+				stray = append(stray, "Test"+test)
+			}
+		}
+	}
+	if len(stray) > 0 {
+		bad("%s named for no function of the lesson: name a test Test + the function it tests + the behaviour "+
+			"(TestServeEchoesTwoClientsAtOnce)", strings.Join(stray, ", "))
+	}
 }
 
 // givenCode (D6): every top-level declaration of the starter whose text

@@ -32,6 +32,7 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 		x.sameTests(l, bad)
 		x.givenCode(l, bad)
 		x.plumbing(l, bad)
+		x.testNames(l, bad)
 	}
 
 	var mu sync.Mutex

@@ -242,3 +242,19 @@ func TestPlumbing(t *testing.T) {
 		t.Errorf("want 2 problems (b_test.go and kit_test.go are fine), got %d:\n%s", len(got), report)
 	}
 }
+
+// TestTestNames: a test is named Test + a function of the lesson + the
+// behaviour.
+func TestTestNames(t *testing.T) {
+	t.Parallel()
+	root := testfix.Workbook(t, map[string][2]string{"01-add": {testfix.Fail, testfix.Pass}})
+	testfix.Write(t, root, "lessons/01-add/more_test.go", "package echo\n\nimport \"testing\"\n\n"+
+		"func TestAddition(t *testing.T) {}\n\nfunc TestSumIsRight(t *testing.T) {}\n\nfunc TestAddZeroTwice(t *testing.T) {}\n")
+	all, _ := lessons.List(root)
+	x := &v{Options: Options{Root: root, All: all, Lessons: all}}
+	var got []string
+	x.testNames(all[0], func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) })
+	if want := "TestAddition, TestSumIsRight named for no function of the lesson"; len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("testNames said %q; want one problem that starts %q (TestAdd, TestAddZero and TestAddZeroTwice are fine)", got, want)
+	}
+}
