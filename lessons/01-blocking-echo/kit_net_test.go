@@ -127,12 +127,7 @@ func startServer(t *testing.T, l net.Listener, serve func(ctx context.Context, l
 
 // stopped reports whether Serve has returned.
 func (s *server) stopped() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
+	return isClosed(s.done)
 }
 
 // fatalf fails the test. If the code called log.Fatal, or Serve has
@@ -953,12 +948,7 @@ func goCall[T any](name string, f func() (T, error)) *call[T] {
 
 // returned reports whether the call has returned.
 func (x *call[T]) returned() bool {
-	select {
-	case <-x.done:
-		return true
-	default:
-		return false
-	}
+	return isClosed(x.done)
 }
 
 // wait waits for the call to return, by progress. If it stalls, the test

@@ -193,12 +193,7 @@ func (l *fakeListener) Close() error {
 func (l *fakeListener) Addr() net.Addr { return fakeAddr{} }
 
 func (l *fakeListener) isClosed() bool {
-	select {
-	case <-l.closed:
-		return true
-	default:
-		return false
-	}
+	return isClosed(l.closed)
 }
 
 func (l *fakeListener) closeCount() int {

@@ -56,12 +56,7 @@ func waitUntil(ready func() bool) (s stall, ok bool) { return waitOn(ready, nil)
 // moment it is.
 func waitClosed(ch <-chan struct{}) (stall, bool) {
 	return waitOn(func() bool {
-		select {
-		case <-ch:
-			return true
-		default:
-			return false
-		}
+		return isClosed(ch)
 	}, ch)
 }
 

@@ -134,12 +134,7 @@ func (s *udpServer) echoes(addr string) int {
 }
 
 func (s *udpServer) stopped() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
+	return isClosed(s.done)
 }
 
 // state says, for a message, whether Serve had returned (once settled).
