@@ -820,11 +820,12 @@ func units(got, want float64) string {
 	return "MB/s is Bytes / 1e6 / Elapsed.Seconds(), and 0 when Elapsed is 0"
 }
 
+// start runs this lesson's Serve on l until the test ends (startServer).
 func start(t *testing.T, l net.Listener) *server {
 	return startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
 }
 
-// A load is the test's server (a peer, in memory, in a bubble) and dial, the Dialer the load generator gets.
+// A load is the test's server (a peer in a bubble) and the Dialer onto it.
 type load struct {
 	p    *peer
 	d    dialPlan
