@@ -5,7 +5,6 @@ package gotest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,16 +25,16 @@ var RaceProblem = sync.OnceValue(func() string {
 		return fmt.Sprintf("cannot ask go about cgo: %v", err)
 	}
 	f := strings.Fields(string(out))
-	switch {
-	case len(f) < 2:
+	if len(f) < 2 {
 		return fmt.Sprintf("go env said %q", out)
-	case f[0] != "1":
-		if _, err := exec.LookPath(f[1]); err != nil {
-			return "there is no C compiler (" + f[1] + "), so cgo is off"
-		}
-		return "cgo is off (CGO_ENABLED=0)"
 	}
-	if _, err := exec.LookPath(f[1]); err != nil {
+	_, ccErr := exec.LookPath(f[1])
+	switch {
+	case f[0] != "1" && ccErr != nil:
+		return "there is no C compiler (" + f[1] + "), so cgo is off"
+	case f[0] != "1":
+		return "cgo is off (CGO_ENABLED=0)"
+	case ccErr != nil:
 		return "there is no C compiler (" + f[1] + ")"
 	}
 	return ""
@@ -76,30 +75,19 @@ type Options struct {
 // Flags returns the go test flags for o, without -json.
 func (o Options) Flags() []string {
 	var args []string
-	if o.Race {
-		args = append(args, "-race")
+	add := func(on bool, flags ...string) {
+		if on {
+			args = append(args, flags...)
+		}
 	}
-	if o.Failfast {
-		args = append(args, "-failfast")
-	}
-	if o.Lean {
-		args = append(args, "-vet=off", "-ldflags=-w")
-	}
-	if o.Trimpath {
-		args = append(args, "-trimpath")
-	}
-	if o.Count > 0 {
-		args = append(args, fmt.Sprintf("-count=%d", o.Count))
-	}
-	if o.Timeout > 0 {
-		args = append(args, "-timeout", o.Timeout.String())
-	}
-	if o.Run != "" {
-		args = append(args, "-run", o.Run)
-	}
-	if o.Short {
-		args = append(args, "-short")
-	}
+	add(o.Race, "-race")
+	add(o.Failfast, "-failfast")
+	add(o.Lean, "-vet=off", "-ldflags=-w")
+	add(o.Trimpath, "-trimpath")
+	add(o.Count > 0, fmt.Sprintf("-count=%d", o.Count))
+	add(o.Timeout > 0, "-timeout", o.Timeout.String())
+	add(o.Run != "", "-run", o.Run)
+	add(o.Short, "-short")
 	return args
 }
 
@@ -132,12 +120,12 @@ func Run(ctx context.Context, dir string, o Options, env []string, pkgs ...strin
 // package would return, for one go command's start and module loading.
 // A package go test printed nothing for is not in the map.
 func RunEach(ctx context.Context, dir string, o Options, env []string, pkgs ...string) map[string]Result {
-	return RunGroups(ctx, dir, o, env, nil, pkgs...)
+	return RunGroups(ctx, dir, o, env, func(pkg string) string { return pkg }, pkgs...)
 }
 
 // RunGroups is RunEach with packages read together: group names the
-// result a package's events go to (nil: its import path), and each
-// group's result is what a Run over just its packages would return.
+// result a package's events go to, and each group's result is what a Run
+// over just its packages would return.
 func RunGroups(ctx context.Context, dir string, o Options, env []string, group func(pkg string) string, pkgs ...string) map[string]Result {
 	start := time.Now()
 	args := append([]string{"test", "-json"}, o.Flags()...)
@@ -149,10 +137,7 @@ func RunGroups(ctx context.Context, dir string, o Options, env []string, group f
 	}
 	ps := map[string]*Parser{}
 	stderr, err := Stream(ctx, dir, append(args, pkgs...), env, func(ev Event) {
-		name := eventPackage(ev)
-		if group != nil {
-			name = group(name)
-		}
+		name := group(eventPackage(ev))
 		if ps[name] == nil {
 			ps[name] = &Parser{}
 		}
@@ -226,18 +211,16 @@ func ReadLines(r io.Reader, max int, fn func([]byte)) {
 
 // Capped is a Writer that keeps the first Max bytes it is given.
 type Capped struct {
-	buf bytes.Buffer
+	buf []byte
 	Max int
 }
 
 func (c *Capped) Write(b []byte) (int, error) {
-	if room := c.Max - c.buf.Len(); room > 0 {
-		c.buf.Write(b[:min(len(b), room)])
-	}
+	c.buf = append(c.buf, b[:min(len(b), max(c.Max-len(c.buf), 0))]...)
 	return len(b), nil
 }
 
-func (c *Capped) String() string { return c.buf.String() }
+func (c *Capped) String() string { return string(c.buf) }
 
 // Go runs a go command in dir and returns its combined output.
 func Go(ctx context.Context, dir string, env []string, args ...string) (string, error) {

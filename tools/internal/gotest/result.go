@@ -1,6 +1,7 @@
 package gotest
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -142,7 +143,7 @@ func (p *Parser) output(s *pkgState, test, line string) {
 		}
 		return
 	case strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: "):
-		r.Panic = orElse(r.Panic, line)
+		r.Panic = cmp.Or(r.Panic, line)
 	case line == "WARNING: DATA RACE":
 		r.Race = true
 	case strings.HasSuffix(line, "(cached)") && test == "":
@@ -171,8 +172,8 @@ func (p *Parser) Result(dir string, timeout time.Duration, runErr error, stderr 
 	switch {
 	case p.timeout != "":
 		r.Outcome = Hung
-		r.Test = orElse(r.Test, runningTest(p.dump))
-		r.Message = fmt.Sprintf("%s did not finish within %v: cut off by go test -timeout; something waits forever", orElse(r.Test, "a test"), timeout)
+		r.Test = cmp.Or(r.Test, runningTest(p.dump))
+		r.Message = fmt.Sprintf("%s did not finish within %v: cut off by go test -timeout; something waits forever", cmp.Or(r.Test, "a test"), timeout)
 		r.Details = WaitingGoroutines(p.dump, dir)
 	case broken:
 		r.Outcome = Broken
@@ -180,7 +181,7 @@ func (p *Parser) Result(dir string, timeout time.Duration, runErr error, stderr 
 		if len(r.Details) == 0 {
 			r.Details = NonEmpty(strings.Split(stderr, "\n"))
 		}
-		r.Message = "does not build: " + orElse(strings.TrimSpace(append(r.Details, "")[0]), "go test could not build it")
+		r.Message = "does not build: " + cmp.Or(strings.TrimSpace(append(r.Details, "")[0]), "go test could not build it")
 	case r.Test != "":
 		r.Outcome, r.Output = Failed, p.firstPkg.block(r.Test, 0)
 		r.Message, r.Details = failureReport(r.Output)
@@ -194,7 +195,7 @@ func (p *Parser) Result(dir string, timeout time.Duration, runErr error, stderr 
 			r.Outcome = Failed
 		} else {
 			r.Outcome, r.Details = Broken, NonEmpty(strings.Split(stderr, "\n"))
-			r.Message = orElse(strings.TrimSpace(append(r.Details, "")[0]), "go test failed")
+			r.Message = cmp.Or(strings.TrimSpace(append(r.Details, "")[0]), "go test failed")
 		}
 	case r.Passed == 0:
 		// Test files with no test in them yet: a lesson being written.
@@ -271,20 +272,17 @@ func (p *Parser) text() string {
 // that logs in a loop reports its failure at the end, t.Fatal last.
 type lineBuf struct {
 	head, tail []string
-	next       int // where the tail ring writes next
 	cut        int // lines dropped in between
 }
 
 func (b *lineBuf) add(line string) {
-	const headN = maxTestLines / 3
-	switch tailN := maxTestLines - headN; {
-	case len(b.head) < headN:
+	if len(b.head) < maxTestLines/3 {
 		b.head = append(b.head, line)
-	case len(b.tail) < tailN:
-		b.tail = append(b.tail, line)
-	default:
-		b.tail[b.next] = line
-		b.next = (b.next + 1) % tailN
+		return
+	}
+	b.tail = append(b.tail, line)
+	if len(b.tail) > maxTestLines-maxTestLines/3 {
+		b.tail = b.tail[1:]
 		b.cut++
 	}
 }
@@ -297,7 +295,7 @@ func (b *lineBuf) lines() []string {
 	if b.cut > 0 {
 		out = append(out, fmt.Sprintf("… (%d lines cut)", b.cut))
 	}
-	return append(append(out, b.tail[b.next:]...), b.tail[:b.next]...)
+	return append(out, b.tail...)
 }
 
 var (
@@ -409,12 +407,4 @@ func Tail(s string, n int) string {
 		lines = append([]string{fmt.Sprintf("… (%d lines before)", len(lines)-n)}, lines[len(lines)-n:]...)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// orElse is s, or def when s is empty.
-func orElse(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
