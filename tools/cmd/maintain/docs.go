@@ -13,16 +13,8 @@ import (
 	"example.com/echo-workbook/tools/internal/lessons"
 )
 
-func root() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	return lessons.FindRoot(wd)
-}
-
 func runDiagrams(ctx context.Context, args []string) int {
-	r, err := root()
+	r, err := lessons.FindRoot(".")
 	if err != nil {
 		return fail("diagrams", err)
 	}
@@ -34,7 +26,7 @@ func runDiagrams(ctx context.Context, args []string) int {
 }
 
 func runDocs(ctx context.Context, args []string) int {
-	r, err := root()
+	r, err := lessons.FindRoot(".")
 	if err != nil {
 		return fail("docs", err)
 	}
@@ -46,7 +38,7 @@ func runDocs(ctx context.Context, args []string) int {
 }
 
 func runDocsServe(ctx context.Context, args []string) int {
-	r, err := root()
+	r, err := lessons.FindRoot(".")
 	if err != nil {
 		return fail("docs-serve", err)
 	}
@@ -65,17 +57,14 @@ func runDocsServe(ctx context.Context, args []string) int {
 // runKit copies every tools/testkit/*_test.go to the root of every lesson
 // and solution module (D3: the kit is the same everywhere; verify checks).
 func runKit(ctx context.Context, args []string) int {
-	r, err := root()
+	o, err := options(nil)
 	if err != nil {
 		return fail("kit", err)
 	}
+	r := o.Root
 	kit, _ := filepath.Glob(filepath.Join(r, "tools", "testkit", "*_test.go"))
 	if len(kit) == 0 {
 		return fail("kit", errors.New("no tools/testkit/*_test.go to copy"))
-	}
-	all, err := lessons.List(r)
-	if err != nil {
-		return fail("kit", err)
 	}
 	changed := 0
 	for _, k := range kit {
@@ -83,7 +72,7 @@ func runKit(ctx context.Context, args []string) int {
 		if err != nil {
 			return fail("kit", err)
 		}
-		for _, l := range all {
+		for _, l := range o.All {
 			for _, dir := range []string{l.Dir, l.Ref} {
 				dst := filepath.Join(r, dir, filepath.Base(k))
 				if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, b) {

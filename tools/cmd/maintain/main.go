@@ -58,11 +58,7 @@ func fail(name string, err error) int {
 
 // options reads the workbook and the lessons args name.
 func options(args []string) (verify.Options, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return verify.Options{}, err
-	}
-	root, err := lessons.FindRoot(wd)
+	root, err := lessons.FindRoot(".")
 	if err != nil {
 		return verify.Options{}, err
 	}

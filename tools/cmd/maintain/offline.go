@@ -7,10 +7,8 @@ package main
 // module proxy off.
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -33,7 +31,7 @@ func runOfflineKit(ctx context.Context, args []string) int {
 	if cli.Parse(fs, args) != nil {
 		return 2
 	}
-	r, err := root()
+	r, err := lessons.FindRoot(".")
 	if err != nil {
 		return fail("offline-kit", err)
 	}
@@ -106,14 +104,10 @@ func wanted(root string, dirs []string) map[string]bool {
 	want := map[string]bool{}
 	for _, dir := range dirs {
 		for _, sum := range []string{"go.sum", "go.work.sum"} {
-			f, err := os.Open(filepath.Join(root, dir, sum))
-			if err != nil {
-				continue
-			}
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
+			b, _ := os.ReadFile(filepath.Join(root, dir, sum)) // none: nothing to add
+			for line := range strings.Lines(string(b)) {
 				// "golang.org/x/sync v0.24.0 h1:…" or "… v0.24.0/go.mod h1:…"
-				fields := strings.Fields(sc.Text())
+				fields := strings.Fields(line)
 				if len(fields) != 3 {
 					continue
 				}
@@ -121,7 +115,6 @@ func wanted(root string, dirs []string) map[string]bool {
 				key := fields[0] + "@" + version
 				want[key] = want[key] || !modOnly
 			}
-			f.Close()
 		}
 	}
 	return want
@@ -159,23 +152,14 @@ func gather(want map[string]bool, cache, kit string) (n int, size int64, err err
 }
 
 func copyFile(src, dst string) (int64, error) {
-	in, err := os.Open(src)
+	b, err := os.ReadFile(src)
 	if err != nil {
 		return 0, err
 	}
-	defer in.Close()
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return 0, err
 	}
-	out, err := os.Create(dst)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
+	return int64(len(b)), os.WriteFile(dst, b, 0o666)
 }
 
 // runOffline proves the kit is enough: an empty module cache is filled
@@ -187,7 +171,7 @@ func runOffline(ctx context.Context, args []string) int {
 	if cli.Parse(fs, args) != nil {
 		return 2
 	}
-	r, err := root()
+	r, err := lessons.FindRoot(".")
 	if err != nil {
 		return fail("offline", err)
 	}
@@ -220,19 +204,13 @@ func runOffline(ctx context.Context, args []string) int {
 	if err != nil || len(all) == 0 {
 		return fail("offline", fmt.Errorf("no lessons: %v", err))
 	}
-	out, _ := runIn(ctx, r, off, bin, "test", "-count", "1", all[0].Num)
+	cmd := exec.CommandContext(ctx, bin, "test", "-count", "1", all[0].Num)
+	cmd.Dir, cmd.Env = r, gotest.Env(off...)
+	b, _ := cmd.CombinedOutput()
+	out := string(b)
 	if strings.Contains(out, "GOPROXY=off") || !(strings.Contains(out, "--- FAIL:") || strings.Contains(out, "\nok ")) {
 		return fail("offline", fmt.Errorf("with GOPROXY=off, make lesson-%s test did not run the tests:\n%s", all[0].Num, gotest.Tail(out, 15)))
 	}
 	fmt.Printf("offline: ok: an empty module cache filled from %s alone; then, with GOPROXY=off, the workbook command built and make lesson-%s test ran the lesson's tests\n", kit, all[0].Num)
 	return 0
-}
-
-// runIn runs a program in dir with env added, and returns its output.
-func runIn(ctx context.Context, dir string, env []string, bin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	cmd.Env = gotest.Env(env...)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
 }

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"example.com/echo-workbook/tools/internal/gotest"
 	"example.com/echo-workbook/tools/internal/lessons"
 )
 
@@ -111,6 +112,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 
 	var servers []*server
+	var names []string
 	defer func() {
 		for _, s := range servers {
 			s.stop()
@@ -138,14 +140,10 @@ func Run(ctx context.Context, o Options) error {
 			s.stop()
 			continue
 		}
-		servers = append(servers, s)
+		servers, names = append(servers, s), append(names, s.name)
 	}
 	if len(servers) == 0 {
 		return errors.New("no TCP echo server to measure")
-	}
-	names := make([]string, len(servers))
-	for i, s := range servers {
-		names[i] = s.name
 	}
 	fmt.Fprintf(out, "bench: %s, under %s's load generator; %d cores; load average %s\n",
 		strings.Join(names, ", "), Loader, runtime.NumCPU(), loadAverage())
@@ -233,11 +231,8 @@ func Run(ctx context.Context, o Options) error {
 // build builds pkg of the module in dir into bin, alone (GOWORK=off), as
 // a learner's go run would.
 func build(ctx context.Context, dir, pkg, bin string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s in %s: %v\n%s", pkg, dir, err, out)
+	if out, err := gotest.Go(ctx, dir, []string{"GOWORK=off"}, "build", "-o", bin, pkg); err != nil {
+		return fmt.Errorf("go build %s in %s: %v\n%s", pkg, dir, errors.Unwrap(err), out)
 	}
 	return nil
 }
@@ -421,9 +416,10 @@ func (s *server) idleMemory(ctx context.Context, loader string, n int) (bytes, f
 
 // report prints the table, each number also as a ratio to the first server's.
 func report(out io.Writer, o Options, idle int, rs []*result) {
-	var conns []string
+	var conns, head []string
 	for _, n := range o.Conns {
 		conns = append(conns, fmt.Sprint(n))
+		head = append(head, fmt.Sprintf("trips/s on %d", n))
 	}
 	most := slices.Max(o.Conns)
 	fmt.Fprintf(out, "\nmedian of %d runs. round trips: %d in all on %s connections, 64-byte messages; streaming: %d connections × %d MB each way; idle: %d connections\n",
@@ -435,18 +431,11 @@ func report(out io.Writer, o Options, idle int, rs []*result) {
 		}
 		fmt.Fprintf(out, " %s\n", cells[len(cells)-1])
 	}
-	var head []string
-	for _, n := range o.Conns {
-		head = append(head, fmt.Sprintf("trips/s on %d", n))
-	}
 	row(slices.Concat([]string{"server"}, head, []string{fmt.Sprintf("p50 / p99 µs on %d", most), "streaming MB/s", "memory per idle conn", "files per conn", "CPU once clients left"})...)
 	first := rs[0]
 	memBase := 0.0 // the first server whose memory was measured
-	for _, r := range rs {
-		if r.idleNote == "" {
-			memBase = r.idleBytes
-			break
-		}
+	if i := slices.IndexFunc(rs, func(r *result) bool { return r.idleNote == "" }); i >= 0 {
+		memBase = rs[i].idleBytes
 	}
 	for _, r := range rs {
 		mem, files := r.idleNote, ""

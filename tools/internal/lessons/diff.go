@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"bytes"
+	"maps"
 	"path/filepath"
 	"strings"
 
@@ -26,13 +27,8 @@ func Diff(root string, l Lesson, mine Files) (diff string, files int) {
 			ref[n] = bytes.ReplaceAll(b, []byte(`"`+refPath), []byte(`"`+myPath))
 		}
 	}
-	names := Files{}
-	for n := range ref {
-		names[n] = nil
-	}
-	for n := range mine {
-		names[n] = nil
-	}
+	names := maps.Clone(ref)
+	maps.Copy(names, mine)
 	var out strings.Builder
 	for _, n := range names.Names() {
 		a, inRef := ref[n]

@@ -3,9 +3,12 @@
 package lessons
 
 import (
+	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -108,18 +111,13 @@ func (e NoLessonError) Nearest() Lesson {
 	if err != nil {
 		return e.All[0]
 	}
-	best := e.All[0]
-	for _, l := range e.All {
+	distance := func(l Lesson) int {
 		a, _ := strconv.Atoi(l.Num)
-		b, _ := strconv.Atoi(best.Num)
-		if abs(a-n) < abs(b-n) {
-			best = l
-		}
+		return max(a-n, n-a)
 	}
-	return best
+	// MinFunc returns the first of equals: the lower lesson wins a tie.
+	return slices.MinFunc(e.All, func(a, b Lesson) int { return cmp.Compare(distance(a), distance(b)) })
 }
-
-func abs(n int) int { return max(n, -n) }
 
 // Next returns the lesson after l in all, or nil after the last.
 func Next(all []Lesson, l Lesson) *Lesson {
@@ -143,22 +141,10 @@ func ModulePath(dir string) string {
 type Files map[string][]byte
 
 // Names returns the paths in f, sorted.
-func (f Files) Names() []string {
-	names := make([]string, 0, len(f))
-	for n := range f {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func (f Files) Names() []string { return slices.Sorted(maps.Keys(f)) }
 
 // Equal reports whether f and g hold the same files with the same bytes.
-func (f Files) Equal(g Files) bool {
-	return len(f) == len(g) && !slices.ContainsFunc(f.Names(), func(n string) bool {
-		b, ok := g[n]
-		return !ok || string(b) != string(f[n])
-	})
-}
+func (f Files) Equal(g Files) bool { return maps.EqualFunc(f, g, bytes.Equal) }
 
 // Write writes f under dir, creating folders as needed.
 func (f Files) Write(dir string) error {
