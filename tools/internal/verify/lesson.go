@@ -45,7 +45,7 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 			return
 		}
 		o := gotest.Options{Race: x.race, Count: x.Count, Timeout: time.Duration(x.Count) * testTimeout}
-		r := x.test(ctx, filepath.Join(x.Root, l.Ref), o, []string{"GOWORK=off"}, "./...")
+		r := x.test(ctx, filepath.Join(x.Root, l.Ref), o, "./...")
 		if r.Outcome == gotest.Passed {
 			solution = fmt.Sprintf("solution passes ×%d in %.1fs", x.Count, r.Wall.Seconds())
 			return
@@ -156,7 +156,7 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 // does, except without -race (like the corpus: a starter's failure is by
 // design, not by the race detector).
 func (x *v) runStarter(ctx context.Context, l lessons.Lesson) gotest.Result {
-	return x.test(ctx, filepath.Join(x.Root, l.Dir), learnerOptions(false), []string{"GOWORK=off"}, "./...")
+	return x.test(ctx, filepath.Join(x.Root, l.Dir), learnerOptions(false), "./...")
 }
 
 // A mistake's run in a batch: its result, the folder it ran in, or why
@@ -251,7 +251,7 @@ func (x *v) runMistakeOnly(ctx context.Context, l lessons.Lesson, m corpus.Mista
 	if err := m.Apply(ref, dir, lessons.ModulePath(ref), lessons.ModulePath(filepath.Join(x.Root, l.Dir))); err != nil {
 		return r, dir, err
 	}
-	return x.test(ctx, dir, x.corpusOptions(m.Race, run), []string{"GOWORK=off"}, pkgs), dir, nil
+	return x.test(ctx, dir, x.corpusOptions(m.Race, run), pkgs), dir, nil
 }
 
 // corpusOptions are a learner's flags, lean: a corpus entry is judged on

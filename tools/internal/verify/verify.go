@@ -180,11 +180,12 @@ func (t *tally) fail(format string, args ...any) {
 
 func (t *tally) failed() bool { return t.n.Load() > 0 }
 
-// test runs go test in dir once a slot is free.
-func (x *v) test(ctx context.Context, dir string, o gotest.Options, env []string, pkgs ...string) gotest.Result {
+// test runs go test in dir, outside the workspace (as a learner's run
+// is, and the tools'), once a slot is free.
+func (x *v) test(ctx context.Context, dir string, o gotest.Options, pkgs ...string) gotest.Result {
 	x.sem <- struct{}{}
 	defer func() { <-x.sem }()
-	return gotest.Run(ctx, dir, o, env, pkgs...)
+	return gotest.Run(ctx, dir, o, []string{"GOWORK=off"}, pkgs...)
 }
 
 // goCmd runs another go command once a slot is free.
