@@ -148,10 +148,7 @@ func newV(o Options, scratch string) (*v, error) {
 
 // fail notes a problem. Each is capped, so that one cannot flood the report.
 func (x *v) fail(format string, args ...any) {
-	p := fmt.Sprintf(format, args...)
-	if lines := strings.Split(p, "\n"); len(lines) > 25 {
-		p = strings.Join(gotest.Cap(lines, 25), "\n")
-	}
+	p := strings.Join(gotest.Cap(strings.Split(fmt.Sprintf(format, args...), "\n"), 25), "\n")
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.problems = append(x.problems, p)
