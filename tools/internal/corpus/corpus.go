@@ -72,16 +72,15 @@ func Load(root string, l lessons.Lesson) ([]Mistake, []error) {
 	for _, p := range paths {
 		rel, _ := filepath.Rel(root, p)
 		b, err := os.ReadFile(p)
+		m := Mistake{}
+		if err == nil {
+			m, err = Parse(rel, b)
+		}
 		if err != nil {
 			errs = append(errs, err)
-			continue
+		} else {
+			ms = append(ms, m)
 		}
-		m, err := Parse(rel, b)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ms = append(ms, m)
 	}
 	return ms, errs
 }
@@ -150,29 +149,26 @@ func Parse(path string, data []byte) (Mistake, error) {
 // module ref with the mistake's edits, and with the lesson's module path
 // instead of the solution's, so that the output reads as a learner's run.
 func (m Mistake) Apply(ref, dst, solutionModule, lessonModule string) error {
-	err := os.CopyFS(dst, os.DirFS(ref))
-	if err != nil {
+	if err := os.CopyFS(dst, os.DirFS(ref)); err != nil {
 		return fmt.Errorf("%s: copying %s: %w", m.Path, ref, err)
 	}
 	os.RemoveAll(filepath.Join(dst, "mistakes"))
 	for _, e := range m.edits {
 		path := filepath.Join(dst, filepath.FromSlash(e.file))
-		if e.whole {
-			if err := os.WriteFile(path, e.new, 0o644); err != nil {
-				return fmt.Errorf("%s: %w", m.Path, err)
-			}
-			continue
-		}
 		b, err := os.ReadFile(path)
-		if err != nil {
+		switch n := bytes.Count(b, e.old); {
+		case e.whole:
+			b = e.new
+		case err != nil:
 			return fmt.Errorf("%s: the edit of %s: the reference has no such file", m.Path, e.file)
-		}
-		if n := bytes.Count(b, e.old); n != 1 {
+		case n != 1:
 			lines := strings.Split(strings.TrimRight(string(e.old), "\n"), "\n")
 			return fmt.Errorf("%s: the text to replace in %s occurs %d times in %s, want exactly once (did the reference change?); it starts:\n%s",
 				m.Path, e.file, n, filepath.Join(ref, e.file), gotest.Indent(strings.Join(gotest.Cap(lines, 5), "\n"), 4))
+		default:
+			b = bytes.Replace(b, e.old, e.new, 1)
 		}
-		if err := os.WriteFile(path, bytes.Replace(b, e.old, e.new, 1), 0o644); err != nil {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
 			return fmt.Errorf("%s: %w", m.Path, err)
 		}
 	}

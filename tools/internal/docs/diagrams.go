@@ -99,9 +99,8 @@ func RenderDiagrams(ctx context.Context, root string, done func(svg string)) err
 	return nil
 }
 
+// rel names a path under root, from root.
 func rel(root, path string) string {
-	if r, err := filepath.Rel(root, path); err == nil {
-		return r
-	}
-	return path
+	r, _ := filepath.Rel(root, path)
+	return r
 }

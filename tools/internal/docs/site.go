@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"example.com/echo-workbook/tools/internal/browser"
+	"example.com/echo-workbook/tools/internal/lessons"
 )
 
 // InstallMkdocs says how to get the docs build, as Debian packages it.
@@ -50,7 +51,7 @@ func Pages(root, siteDir string) ([]browser.Page, error) {
 		switch {
 		case dir == ".":
 			p.Path, source = "", "docs/index.md"
-		case IsFile(filepath.Join(root, "docs", dir, "index.md")):
+		case lessons.IsFile(filepath.Join(root, "docs", dir, "index.md")):
 			source = "docs/" + dir + "/index.md"
 		}
 		p.Contains = probes(root, source)
@@ -99,10 +100,4 @@ func probeLine(path, content string) string {
 		}
 	}
 	return ""
-}
-
-// IsFile reports whether path is a regular file.
-func IsFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
 }

@@ -176,7 +176,7 @@ func (x *v) toolsTests(ctx context.Context, line func(string, string, ...any)) {
 	if x.ToolsFull {
 		opts.Count = 1 // a pass from go's test cache proves nothing under load
 	}
-	r := x.test(ctx, filepath.Join(x.Root, "tools"), opts, []string{"GOWORK=off"}, "./...")
+	r := x.test(ctx, filepath.Join(x.Root, "tools"), opts, "./...")
 	switch {
 	case ctx.Err() != nil:
 	case r.Outcome != gotest.Passed:

@@ -229,6 +229,8 @@ func decls(path string) ([]decl, error) {
 	if err != nil {
 		return nil, err
 	}
+	tf := fset.File(file.Pos())
+	text := func(from, to token.Pos) string { return string(src[tf.Offset(from):tf.Offset(to)]) }
 	var out []decl
 	for _, d := range file.Decls {
 		start, key := d.Pos(), ""
@@ -236,7 +238,8 @@ func decls(path string) ([]decl, error) {
 		case *ast.FuncDecl:
 			key = "func " + d.Name.Name
 			if d.Recv != nil && len(d.Recv.List) > 0 {
-				key = fmt.Sprintf("func (%s) %s", types(src, fset, d.Recv.List[0].Type), d.Name.Name)
+				recv := d.Recv.List[0].Type
+				key = fmt.Sprintf("func (%s) %s", text(recv.Pos(), recv.End()), d.Name.Name)
 			}
 			if d.Doc != nil {
 				start = d.Doc.Pos()
@@ -261,18 +264,12 @@ func decls(path string) ([]decl, error) {
 				start = d.Doc.Pos()
 			}
 		}
-		text := string(src[fset.Position(start).Offset:fset.Position(d.End()).Offset])
-		todo := false
-		for _, c := range file.Comments {
-			todo = todo || (c.Pos() >= start && c.End() <= d.End() && strings.Contains(c.Text(), "TODO:"))
-		}
-		out = append(out, decl{key: key, text: text, todo: todo})
+		todo := slices.ContainsFunc(file.Comments, func(c *ast.CommentGroup) bool {
+			return c.Pos() >= start && c.End() <= d.End() && strings.Contains(c.Text(), "TODO:")
+		})
+		out = append(out, decl{key: key, text: text(start, d.End()), todo: todo})
 	}
 	return out, nil
-}
-
-func types(src []byte, fset *token.FileSet, e ast.Expr) string {
-	return string(src[fset.Position(e.Pos()).Offset:fset.Position(e.End()).Offset])
 }
 
 // dirDecls reads the declarations of every non-test Go file in dir.

@@ -36,27 +36,25 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 	}
 
 	var mu sync.Mutex
-	var starter, solution string
+	var starter, solution, slowest string
 	var caught int
-	var slowest string
 	var slowestAt time.Duration
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if x.Docs {
 			return
 		}
-		r := x.test(ctx, filepath.Join(x.Root, l.Ref), x.solutionOptions(x.Count), []string{"GOWORK=off"}, "./...")
+		o := gotest.Options{Race: x.race, Count: x.Count, Timeout: time.Duration(x.Count) * testTimeout}
+		r := x.test(ctx, filepath.Join(x.Root, l.Ref), o, "./...")
 		if r.Outcome == gotest.Passed {
 			solution = fmt.Sprintf("solution passes ×%d in %.1fs", x.Count, r.Wall.Seconds())
 			return
 		}
-		bad("the solution does not pass %s:\n%s", x.solutionCommand(l), describe(r))
+		bad("the solution does not pass (cd %s && go test %s ./...):\n%s", l.Ref, strings.Join(o.Flags(), " "), describe(r))
 	})
 	wg.Go(func() {
 		r := x.runStarter(ctx, l)
-		if note := x.judgeStarter(r, bad); note != "" {
-			starter = note
-		}
+		starter = x.judgeStarter(r, bad)
 		if o, ok := outs["starter"]; ok {
 			x.checkOutput(o, docs.Clean(r.Text, x.Root, "", ""), bad)
 		}
@@ -65,7 +63,12 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 	for _, err := range errs {
 		t.fail("%v", err)
 	}
-	judge := func(m corpus.Mistake, r gotest.Result, dir string) {
+	judge := func(m corpus.Mistake, got ran) {
+		if got.err != nil {
+			t.fail("%v", got.err)
+			return
+		}
+		r := got.r
 		if p := m.Judge(r); p != "" {
 			t.fail("%s: %s", m.Path, p)
 			return
@@ -77,7 +80,7 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 			// real run, so it is current if the tests it shows still
 			// fail as shown when run alone; a recording left stale by a
 			// changed message or a renamed test does not.
-			fresh := docs.Clean(r.Text, x.Root, dir, l.Dir)
+			fresh := docs.Clean(r.Text, x.Root, got.dir, l.Dir)
 			run := x.recordedTests(o)
 			for try := 0; try < 2 && run != "" && x.stale(o, fresh) && ctx.Err() == nil; try++ {
 				os.RemoveAll(filepath.Join(x.scratch, l.Name, m.Name)) // applied afresh
@@ -111,11 +114,7 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 			wg.Go(func() {
 				r, dir, err := x.runMistakeOnly(ctx, l, m, "", m.Packages())
 				defer os.RemoveAll(dir)
-				if err != nil {
-					t.fail("%v", err)
-					return
-				}
-				judge(m, r, dir)
+				judge(m, ran{r, dir, err})
 			})
 			continue
 		}
@@ -123,15 +122,11 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 	}
 	for race, batch := range batches {
 		wg.Go(func() {
-			ran, dir := x.runMistakes(ctx, l, batch, race)
+			got, dir := x.runMistakes(ctx, l, batch, race)
 			defer os.RemoveAll(dir)
 			var judged sync.WaitGroup
 			for _, m := range batch {
-				if ran[m.Name].err != nil {
-					t.fail("%v", ran[m.Name].err)
-					continue
-				}
-				judged.Go(func() { judge(m, ran[m.Name].r, ran[m.Name].dir) })
+				judged.Go(func() { judge(m, got[m.Name]) })
 			}
 			judged.Wait()
 		})
@@ -154,14 +149,14 @@ func (x *v) lesson(ctx context.Context, l lessons.Lesson, line func(string, stri
 	if t.failed() {
 		status = fmt.Sprintf("FAIL (%d)", t.n.Load())
 	}
-	line(l.Name, "%s  %s", status, strings.Join(nonEmpty(notes), "; "))
+	line(l.Name, "%s  %s", status, strings.Join(gotest.NonEmpty(notes), "; "))
 }
 
 // runStarter runs lesson l's tests on the untouched starter, as a learner
 // does, except without -race (like the corpus: a starter's failure is by
 // design, not by the race detector).
 func (x *v) runStarter(ctx context.Context, l lessons.Lesson) gotest.Result {
-	return x.test(ctx, filepath.Join(x.Root, l.Dir), learnerOptions(false), []string{"GOWORK=off"}, "./...")
+	return x.test(ctx, filepath.Join(x.Root, l.Dir), learnerOptions(false), "./...")
 }
 
 // A mistake's run in a batch: its result, the folder it ran in, or why
@@ -237,18 +232,14 @@ func (x *v) runMistakes(ctx context.Context, l lessons.Lesson, ms []corpus.Mista
 		}
 		r, ok := rs[lesson+"/"+m.Name]
 		if !ok {
-			r = gotest.Result{Outcome: gotest.Broken, Message: "go test said nothing of this mistake's package", Details: gotest.NonEmpty([]string{ctxErr(ctx)})}
+			r = gotest.Result{Outcome: gotest.Broken, Message: "go test said nothing of this mistake's package"}
+			if ctx.Err() != nil {
+				r.Details = []string{ctx.Err().Error()}
+			}
 		}
 		out[m.Name] = ran{r: r, dir: out[m.Name].dir}
 	}
 	return out, dir
-}
-
-func ctxErr(ctx context.Context) string {
-	if ctx.Err() != nil {
-		return ctx.Err().Error()
-	}
-	return ""
 }
 
 // runMistakeOnly applies mistake m to a scratch copy of the reference and
@@ -260,7 +251,7 @@ func (x *v) runMistakeOnly(ctx context.Context, l lessons.Lesson, m corpus.Mista
 	if err := m.Apply(ref, dir, lessons.ModulePath(ref), lessons.ModulePath(filepath.Join(x.Root, l.Dir))); err != nil {
 		return r, dir, err
 	}
-	return x.test(ctx, dir, x.corpusOptions(m.Race, run), []string{"GOWORK=off"}, pkgs), dir, nil
+	return x.test(ctx, dir, x.corpusOptions(m.Race, run), pkgs), dir, nil
 }
 
 // corpusOptions are a learner's flags, lean: a corpus entry is judged on
@@ -298,14 +289,6 @@ func (x *v) recordedTests(o docs.Output) string {
 // failure at a time, no cached result, a hang cut off.
 func learnerOptions(race bool) gotest.Options {
 	return gotest.Options{Race: race, Failfast: true, Count: 1, Timeout: testTimeout}
-}
-
-func (x *v) solutionOptions(count int) gotest.Options {
-	return gotest.Options{Race: x.race, Count: count, Timeout: time.Duration(count) * testTimeout}
-}
-
-func (x *v) solutionCommand(l lessons.Lesson) string {
-	return fmt.Sprintf("(cd %s && go test %s ./...)", l.Ref, strings.Join(x.solutionOptions(x.Count).Flags(), " "))
 }
 
 // judgeStarter checks a starter's run and returns its note, or "".
@@ -377,14 +360,4 @@ func (x *v) checkOutput(o docs.Output, fresh string, bad func(string, ...any)) {
 	if stale := docs.Stale(string(rec), fresh); stale != "" {
 		bad("%s (shown by %s) is out of date; record it again with make docs-outputs. %s", o.Path, o.IncBy, stale)
 	}
-}
-
-func nonEmpty(s []string) []string {
-	var out []string
-	for _, x := range s {
-		if x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"sync"
 
@@ -32,13 +31,12 @@ func Record(ctx context.Context, o Options) bool {
 		fmt.Fprintln(o.Out, "docs-outputs:", err)
 		return false
 	}
-	scratch, err := os.MkdirTemp("", "workbook-record-")
+	x, err := newV(o, "workbook-record-")
 	if err != nil {
 		fmt.Fprintln(o.Out, "docs-outputs:", err)
 		return false
 	}
-	defer os.RemoveAll(scratch)
-	x := &v{Options: o, race: gotest.RaceProblem() == "", scratch: scratch, sem: make(chan struct{}, 2*runtime.NumCPU())}
+	defer os.RemoveAll(x.scratch)
 	picked := func(name string) bool {
 		return len(o.Lessons) == len(o.All) || slices.ContainsFunc(o.Lessons, func(l lessons.Lesson) bool { return l.Name == name })
 	}

@@ -38,7 +38,6 @@ type Options struct {
 	Count      int              // how many times each solution's tests run (default 3)
 	RequireAll bool             // a skipped check is an error
 	Docs       bool             // only the docs: the site, and the recorded outputs from their runs
-	Jobs       int              // go commands at once (default two per core)
 	ToolsFull  bool             // the tools' own tests in full, afresh and with -race (make load; verify runs them -short, cached, without -race: CI saves a third build of every tool's module)
 	Shots      bool             // the browser check saves a screenshot of every page at every width (CI's artifact; a third of the check's CPU)
 	Out        io.Writer
@@ -47,13 +46,11 @@ type Options struct {
 // ModulePath is the workbook's module path prefix.
 const ModulePath = "example.com/echo-workbook"
 
-const (
-	// starterPatience: a starter's first failure must come within this of
-	// its test binary's start. The lessons aim at a second or two; this
-	// leaves room for a machine several times slower, and still catches a
-	// test that waits out a long timeout before it fails.
-	starterPatience = 20 * time.Second
-)
+// starterPatience: a starter's first failure must come within this of its
+// test binary's start. The lessons aim at a second or two; this leaves room
+// for a machine several times slower, and still catches a test that waits
+// out a long timeout before it fails.
+const starterPatience = 20 * time.Second
 
 // testTimeout cuts off a run that hangs, as make lesson-NN test does (a
 // variable for this package's tests, which cannot wait a minute).
@@ -76,18 +73,13 @@ func Run(ctx context.Context, o Options) bool {
 	if o.Count == 0 {
 		o.Count = 3
 	}
-	if o.Jobs == 0 {
-		o.Jobs = 2 * runtime.NumCPU()
-	}
-	x := &v{Options: o, race: gotest.RaceProblem() == "", sem: make(chan struct{}, o.Jobs)}
 	start := time.Now()
-	scratch, err := os.MkdirTemp("", "workbook-verify-")
+	x, err := newV(o, "workbook-verify-")
 	if err != nil {
 		fmt.Fprintf(o.Out, "verify: %v\n", err)
 		return false
 	}
-	defer os.RemoveAll(scratch)
-	x.scratch = scratch
+	defer os.RemoveAll(x.scratch)
 
 	with := "with -race"
 	if !x.race {
@@ -97,7 +89,7 @@ func Run(ctx context.Context, o Options) bool {
 	if o.Docs {
 		fmt.Fprintf(o.Out, "verify -docs: the site, and the outputs of %d lessons it shows\n", len(o.Lessons))
 	} else {
-		fmt.Fprintf(o.Out, "verify: %d lessons; solutions run %d times %s; %d go commands at once\n", len(o.Lessons), o.Count, with, o.Jobs)
+		fmt.Fprintf(o.Out, "verify: %d lessons; solutions run %d times %s; %d go commands at once\n", len(o.Lessons), o.Count, with, cap(x.sem))
 	}
 
 	var wg sync.WaitGroup
@@ -146,12 +138,17 @@ func Run(ctx context.Context, o Options) bool {
 	return true
 }
 
+// newV starts a run of verify or Record: two go commands at once per core,
+// and a scratch folder for the caller to remove.
+func newV(o Options, scratch string) (*v, error) {
+	dir, err := os.MkdirTemp("", scratch)
+	x := &v{Options: o, race: gotest.RaceProblem() == "", scratch: dir, sem: make(chan struct{}, 2*runtime.NumCPU())}
+	return x, err
+}
+
 // fail notes a problem. Each is capped, so that one cannot flood the report.
 func (x *v) fail(format string, args ...any) {
-	p := fmt.Sprintf(format, args...)
-	if lines := strings.Split(p, "\n"); len(lines) > 25 {
-		p = strings.Join(gotest.Cap(lines, 25), "\n")
-	}
+	p := strings.Join(gotest.Cap(strings.Split(fmt.Sprintf(format, args...), "\n"), 25), "\n")
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.problems = append(x.problems, p)
@@ -180,11 +177,12 @@ func (t *tally) fail(format string, args ...any) {
 
 func (t *tally) failed() bool { return t.n.Load() > 0 }
 
-// test runs go test in dir once a slot is free.
-func (x *v) test(ctx context.Context, dir string, o gotest.Options, env []string, pkgs ...string) gotest.Result {
+// test runs go test in dir, outside the workspace (as a learner's run
+// is, and the tools'), once a slot is free.
+func (x *v) test(ctx context.Context, dir string, o gotest.Options, pkgs ...string) gotest.Result {
 	x.sem <- struct{}{}
 	defer func() { <-x.sem }()
-	return gotest.Run(ctx, dir, o, env, pkgs...)
+	return gotest.Run(ctx, dir, o, []string{"GOWORK=off"}, pkgs...)
 }
 
 // goCmd runs another go command once a slot is free.
@@ -202,17 +200,14 @@ func (x *v) goCmd(ctx context.Context, dir string, env []string, args ...string)
 // -export compiles without linking; failures are left to the checks.
 func (x *v) warm(ctx context.Context) {
 	all := []string{ModulePath + "/lessons/...", ModulePath + "/solutions/...", ModulePath + "/tools/..."}
-	list := func(flag string, pkgs ...string) {
-		args := []string{"list", "-e", "-export", "-deps", "-test", "-f", "{{with .Error}}{{.}}{{end}}"}
-		if flag != "" {
-			args = append(args, flag)
-		}
-		x.goCmd(ctx, x.Root, x.workspaceEnv(), append(args, pkgs...)...)
+	list := func(args ...string) {
+		args = append([]string{"list", "-e", "-export", "-deps", "-test", "-f", "{{with .Error}}{{.}}{{end}}"}, args...)
+		x.goCmd(ctx, x.Root, x.workspaceEnv(), args...)
 	}
 	var wg sync.WaitGroup
 	// The linters that lint builds with go tool, beside everything else.
 	wg.Go(func() {
-		list("", append(all, "honnef.co/go/tools/cmd/staticcheck", "github.com/rhysd/actionlint/cmd/actionlint")...)
+		list(append(all, "honnef.co/go/tools/cmd/staticcheck", "github.com/rhysd/actionlint/cmd/actionlint")...)
 	})
 	// The corpus builds with -trimpath (runMistakes): what its entries
 	// import, built that way.
@@ -222,7 +217,7 @@ func (x *v) warm(ctx context.Context) {
 		if x.ToolsFull {
 			race = all[1:]
 		}
-		wg.Go(func() { list("-race", race...) })
+		wg.Go(func() { list(append([]string{"-race"}, race...)...) })
 	}
 	wg.Wait()
 }
@@ -234,8 +229,8 @@ func (x *v) workspaceEnv() []string {
 }
 
 func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+	if n != 1 {
+		one = many
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fmt.Sprintf("%d %s", n, one)
 }
