@@ -16,6 +16,7 @@
 package watch
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -41,15 +42,9 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Interval == 0 {
-		c.Interval = 250 * time.Millisecond
-	}
-	if c.Backstop == 0 {
-		c.Backstop = time.Second
-	}
-	if c.Quiet == 0 {
-		c.Quiet = 80 * time.Millisecond
-	}
+	c.Interval = cmp.Or(c.Interval, 250*time.Millisecond)
+	c.Backstop = cmp.Or(c.Backstop, time.Second)
+	c.Quiet = cmp.Or(c.Quiet, 80*time.Millisecond)
 	return c
 }
 
@@ -61,7 +56,7 @@ type Change struct {
 
 // Source is where file events come from: fsnotify, or a test's fake.
 type Source struct {
-	Events <-chan string // paths created, written, renamed or removed
+	Events <-chan fsnotify.Event
 	Errors <-chan error
 	Add    func(dir string) error
 	Close  func() error
@@ -73,31 +68,7 @@ func Fsnotify() (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	events := make(chan string)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ev := range w.Events {
-			if ev.Op != fsnotify.Chmod { // not a save: editors and backups touch permissions
-				events <- ev.Name
-			}
-		}
-	}()
-	return &Source{
-		Events: events,
-		Errors: w.Errors,
-		Add:    w.Add,
-		Close: func() error {
-			err := w.Close() // ends w.Events, and so the goroutine above
-			for {
-				select {
-				case <-done:
-					return err
-				case <-events: // unblock a send nobody will receive
-				}
-			}
-		},
-	}, nil
+	return &Source{Events: w.Events, Errors: w.Errors, Add: w.Add, Close: w.Close}, nil
 }
 
 // Watch reports changes to the lesson files under dir until ctx ends, then
@@ -108,21 +79,21 @@ func Watch(ctx context.Context, dir string, cfg Config, newSource func() (*Sourc
 	out := make(chan Change)
 	w := &watcher{dir: dir, cfg: cfg, out: out, fp: fingerprint(dir)}
 	var src *Source
-	note := ""
+	var err error
 	if !cfg.Poll && newSource != nil {
-		var err error
-		if src, err = w.startEvents(newSource); err != nil {
-			note = fmt.Sprintf("file events do not work here (%v): checking for saves every %v instead", err, cfg.Interval)
-		}
+		src, err = w.startEvents(newSource)
 	}
 	go func() {
 		defer close(out)
 		if src != nil {
-			err := w.events(ctx, src)
+			err = w.events(ctx, src)
 			src.Close()
 			if err == nil {
 				return // ctx ended
 			}
+		}
+		note := ""
+		if err != nil {
 			note = fmt.Sprintf("file events do not work here (%v): checking for saves every %v instead", err, cfg.Interval)
 		}
 		w.poll(ctx, note)
@@ -172,7 +143,11 @@ func (w *watcher) events(ctx context.Context, src *Source) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case path := <-src.Events:
+		case ev := <-src.Events:
+			if ev.Op == fsnotify.Chmod {
+				continue // not a save: editors and backups touch permissions
+			}
+			path := ev.Name
 			if fi, err := os.Stat(path); err == nil && fi.IsDir() && !lessons.SkipDir(fi.Name()) {
 				src.Add(path) // a new folder: watch it too
 			}
