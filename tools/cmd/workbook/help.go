@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 
-	"example.com/echo-workbook/tools/internal/lessons"
 	"example.com/echo-workbook/tools/internal/term"
 )
 
@@ -62,8 +61,10 @@ func goals(root string) ([]goal, error) {
 					cmd, args = "maintain", strings.ReplaceAll(args, "NN", "[NN]")
 				}
 				g.command = "go run ./tools/cmd/" + cmd + " " + strings.TrimSpace(args)
-				if flag, ok := required[g.name]; ok {
-					g.command += " " + flag
+				// make passes DIR in the environment, so the recipe does
+				// not show it, but go run needs it.
+				if g.name == "class" {
+					g.command += " -dir DIR"
 				}
 			}
 		}
@@ -71,10 +72,6 @@ func goals(root string) ([]goal, error) {
 	}
 	return out, nil
 }
-
-// required are the settings a goal cannot do without: make passes them in
-// the environment, so its recipe does not show them, but go run needs them.
-var required = map[string]string{"class": "-dir DIR"}
 
 // settings are the make variables the commands read, and their flags.
 var settings = [][2]string{
@@ -97,8 +94,7 @@ var settings = [][2]string{
 }
 
 func runHelp(args []string) int {
-	wd, _ := os.Getwd()
-	root, err := lessons.FindRoot(wd)
+	root, all, _, err := workbook(nil)
 	if err != nil {
 		return fail("help", err)
 	}
@@ -133,7 +129,6 @@ func runHelp(args []string) int {
 	for _, s := range settings {
 		sc.Printf("  %-30s %s\n", s[0], s[1])
 	}
-	all, _ := lessons.List(root)
 	var nums []string
 	for _, l := range all {
 		nums = append(nums, l.Num)
@@ -145,8 +140,7 @@ func runHelp(args []string) int {
 // runGoal is the Makefile's catch-all: a goal that does not exist fails
 // loudly, naming the nearest one.
 func runGoal(args []string) int {
-	wd, _ := os.Getwd()
-	root, err := lessons.FindRoot(wd)
+	root, all, _, err := workbook(nil)
 	if err != nil || len(args) != 1 {
 		return fail("goal", fmt.Errorf("usage: goal NAME (err: %v)", err))
 	}
@@ -157,7 +151,6 @@ func runGoal(args []string) int {
 			names = append(names, g.name)
 		}
 	}
-	all, _ := lessons.List(root)
 	for _, l := range all {
 		names = append(names, "lesson-"+l.Num)
 	}
