@@ -92,15 +92,15 @@ func Shown(root string, l lessons.Lesson) int {
 
 func setShown(root string, l lessons.Lesson, n int) error {
 	path := stateFile(root, l)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("remembering the hints shown: %w", err)
-	}
 	// Write then rename: watch and hint may run at once in two terminals.
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(n)+"\n"), 0o644); err != nil {
+	err := os.MkdirAll(filepath.Dir(path), 0o755)
+	if err == nil {
+		err = os.WriteFile(path+".tmp", []byte(strconv.Itoa(n)+"\n"), 0o644)
+	}
+	if err != nil {
 		return fmt.Errorf("remembering the hints shown: %w", err)
 	}
-	return os.Rename(tmp, path)
+	return os.Rename(path+".tmp", path)
 }
 
 // Next shows the hint after the ones already shown and remembers it; once
