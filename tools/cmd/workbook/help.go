@@ -22,10 +22,9 @@ type goal struct {
 }
 
 var (
-	sectionLine = regexp.MustCompile(`^##@ (.*)$`)
-	goalLine    = regexp.MustCompile(`^([a-zA-Z0-9_%-]+):[^=]*?## (.*)$`)
-	recipeLine  = regexp.MustCompile(`^\t@?\$\((WORKBOOK|MAINTAIN)\) (.*)$`)
-	variable    = regexp.MustCompile(`\$\((LESSON|\*)\)|\$\*`)
+	goalLine   = regexp.MustCompile(`^([a-zA-Z0-9_%-]+):[^=]*?## (.*)$`)
+	recipeLine = regexp.MustCompile(`^\t@?\$\((WORKBOOK|MAINTAIN)\) (.*)$`)
+	variable   = regexp.MustCompile(`\$\((LESSON|\*)\)|\$\*`)
 )
 
 // goals reads the documented goals of root's Makefile.
@@ -38,8 +37,8 @@ func goals(root string) ([]goal, error) {
 	section := ""
 	lines := strings.Split(string(b), "\n")
 	for i, line := range lines {
-		if m := sectionLine.FindStringSubmatch(line); m != nil {
-			section = m[1]
+		if s, ok := strings.CutPrefix(line, "##@ "); ok {
+			section = s
 			continue
 		}
 		m := goalLine.FindStringSubmatch(line)

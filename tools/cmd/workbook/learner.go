@@ -157,14 +157,6 @@ func applyReset(root string, l lessons.Lesson, p resetPlan) (string, error) {
 	return saved, nil
 }
 
-// confirm asks a yes/no question on in; anything but y or yes is no.
-func confirm(out io.Writer, in io.Reader, question string) bool {
-	fmt.Fprintf(out, "%s [y/N] ", question)
-	answer, _ := bufio.NewReader(in).ReadString('\n')
-	answer = strings.ToLower(strings.TrimSpace(answer))
-	return answer == "y" || answer == "yes"
-}
-
 func runReset(args []string) int {
 	fs := cli.Flags("reset")
 	yes := fs.Bool("yes", false, "do not ask (for scripts and instructors) (make: YES=1)")
@@ -198,7 +190,9 @@ func runReset(args []string) int {
 		if !term.IsTerminal(os.Stdin) {
 			return fail("reset", fmt.Errorf("reset asks before it changes your files, and there is no terminal to ask on; to go ahead anyway: make lesson-%s reset YES=1", l.Num))
 		}
-		if !confirm(os.Stdout, os.Stdin, "Go ahead?") {
+		fmt.Print("Go ahead? [y/N] ")
+		answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" { // anything else is no
 			sc.Printf("Nothing changed.\n")
 			return 0
 		}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"example.com/echo-workbook/tools/internal/gotest"
@@ -89,17 +90,38 @@ func oneLesson(args []string) (string, []lessons.Lesson, lessons.Lesson, error) 
 }
 
 // useRace says whether to run with -race: asked for, and possible here.
-// When it is not possible, it says so loudly on w: a race the tests
+// When it is not possible, it says so loudly on stderr: a race the tests
 // cannot see is a bug the learner does not hear about.
-func useRace(want bool, w io.Writer) bool {
+func useRace(want bool) bool {
 	if !want {
 		return false
 	}
 	if p := gotest.RaceProblem(); p != "" {
 		sc := term.New(os.Stderr)
-		fmt.Fprintf(w, "%s the race detector cannot run: %s. Tests run WITHOUT -race.\n  To fix: %s. To silence this: RACE=0.\n",
+		sc.Printf("%s the race detector cannot run: %s. Tests run WITHOUT -race.\n  To fix: %s. To silence this: RACE=0.\n",
 			sc.Yellow("WARNING:"), p, gotest.RaceFix)
 		return false
 	}
 	return true
+}
+
+// writeFile writes a file whole or not at all.
+func writeFile(path string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	f.Chmod(0o644) // a report to share, not a secret
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }

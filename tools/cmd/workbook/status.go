@@ -138,7 +138,7 @@ func runStatus(args []string) int {
 	sc := term.New(os.Stdout)
 	start := time.Now()
 	st := lessons.OpenStarters(root, all, true)
-	o := gotest.Options{Race: useRace(*race, os.Stderr), Failfast: true, Timeout: *timeout}
+	o := gotest.Options{Race: useRace(*race), Failfast: true, Timeout: *timeout}
 	res := showStatus(ctx, sc, root, picked, st, o, *runAll)
 	if ctx.Err() != nil {
 		return 130

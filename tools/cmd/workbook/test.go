@@ -30,7 +30,7 @@ func testFlags(name string, args []string, failfast bool) (gotest.Options, []str
 	if err := cli.Parse(fs, args); err != nil {
 		return gotest.Options{}, nil, false, err
 	}
-	o := gotest.Options{Race: useRace(*race, os.Stderr), Failfast: failfast && !*all, Count: *count, Run: *run, Timeout: *timeout}
+	o := gotest.Options{Race: useRace(*race), Failfast: failfast && !*all, Count: *count, Run: *run, Timeout: *timeout}
 	return o, fs.Args(), *verbose, nil
 }
 
@@ -113,8 +113,9 @@ func testLesson(ctx context.Context, sc *term.Screen, dir string, o gotest.Optio
 	}
 	passed = cmd.Wait() == nil
 	if cached {
+		num, _, _ := strings.Cut(filepath.Base(dir), "-") // a lesson's or a solution's folder
 		sc.Printf("\n%s means go reused the last result: nothing the tests depend on changed since. Run them anyway: %s\n",
-			sc.Bold("(cached)"), sc.Cyan("make lesson-"+lessonNum(dir)+" test COUNT=1"))
+			sc.Bold("(cached)"), sc.Cyan("make lesson-"+num+" test COUNT=1"))
 	}
 	if race {
 		sc.Printf("\n%s is the race detector: two goroutines touched the same memory at once, one of them writing, with nothing ordering them. How to read its report: docs/concepts/reading-failures.md\n",
@@ -140,6 +141,3 @@ func next(sc *term.Screen, l lessons.Lesson, after *lessons.Lesson, passed bool,
 		sc.Printf("That was the last lesson: %s shows them all.\n", sc.Cyan("make status"))
 	}
 }
-
-// lessonNum is the NN of a lesson's or a solution's folder.
-func lessonNum(dir string) string { num, _, _ := strings.Cut(filepath.Base(dir), "-"); return num }
