@@ -86,17 +86,19 @@ func Watch(ctx context.Context, dir string, cfg Config, newSource func() (*Sourc
 	go func() {
 		defer close(out)
 		if src != nil {
-			err = w.events(ctx, src)
+			err = w.run(ctx, src)
 			src.Close()
 			if err == nil {
 				return // ctx ended
 			}
 		}
-		note := ""
 		if err != nil {
-			note = fmt.Sprintf("file events do not work here (%v): checking for saves every %v instead", err, cfg.Interval)
+			note := fmt.Sprintf("file events do not work here (%v): checking for saves every %v instead", err, cfg.Interval)
+			if !w.send(ctx, Change{Note: note}) {
+				return
+			}
 		}
-		w.poll(ctx, note)
+		w.run(ctx, nil)
 	}()
 	return out
 }
@@ -130,20 +132,29 @@ func (w *watcher) startEvents(newSource func() (*Source, error)) (*Source, error
 	return src, nil
 }
 
-// events reports changes as src sees them. It returns nil when ctx ends,
-// and an error when events have stopped being useful.
-func (w *watcher) events(ctx context.Context, src *Source) error {
-	backstop := time.NewTicker(w.cfg.Backstop)
-	defer backstop.Stop()
+// run reports changes until ctx ends: from src's events, or, with src
+// nil, by polling. Both debounce alike: a change is reported once the
+// files have been still for the quiet period. With events, the tick is the
+// backstop, and run returns an error when events have stopped being useful.
+func (w *watcher) run(ctx context.Context, src *Source) error {
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	every := w.cfg.Interval
+	if src != nil {
+		events, errs, every = src.Events, src.Errors, w.cfg.Backstop
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
 	var pending []string
-	suspect := false // the files changed, and no event has come since
+	seen := w.fp     // polling: the fingerprint last looked at
+	suspect := false // events: the files changed, and no event has come since
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev := <-src.Events:
+		case ev := <-events:
 			if ev.Op == fsnotify.Chmod {
 				continue // not a save: editors and backups touch permissions
 			}
@@ -159,26 +170,20 @@ func (w *watcher) events(ctx context.Context, src *Source) error {
 				pending = append(pending, filepath.ToSlash(rel))
 			}
 			quiet.Reset(w.cfg.Quiet)
-		case err := <-src.Errors:
+		case err := <-errs:
 			if err == nil {
 				return fmt.Errorf("the event stream closed")
 			}
 			// The kernel's queue overflowed, most likely: events were lost,
 			// so look for ourselves.
 			quiet.Reset(w.cfg.Quiet)
-		case <-quiet.C:
-			fp := fingerprint(w.dir)
-			if fp == w.fp {
-				pending = nil // saved as it was: nothing to run
-				continue
-			}
-			w.fp, suspect = fp, false
-			if !w.send(ctx, Change{Files: pending}) {
-				return nil
-			}
-			pending = nil
-		case <-backstop.C:
+		case <-tick.C:
 			switch fp := fingerprint(w.dir); {
+			case src == nil:
+				if fp != seen {
+					seen = fp
+					quiet.Reset(w.cfg.Quiet)
+				}
 			case fp == w.fp || len(pending) > 0:
 				suspect = false
 			case !suspect:
@@ -186,41 +191,19 @@ func (w *watcher) events(ctx context.Context, src *Source) error {
 			default:
 				return fmt.Errorf("a file changed and no event came in %v", 2*w.cfg.Backstop)
 			}
-		}
-	}
-}
-
-// poll reports a change once the fingerprint has moved and then been
-// still for the quiet period: the same debounce as events.
-func (w *watcher) poll(ctx context.Context, note string) {
-	if note != "" && !w.send(ctx, Change{Note: note}) {
-		return
-	}
-	tick := time.NewTicker(w.cfg.Interval)
-	defer tick.Stop()
-	quiet := time.NewTimer(time.Hour)
-	quiet.Stop()
-	seen := w.fp // the fingerprint last looked at
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if fp := fingerprint(w.dir); fp != seen {
-				seen = fp
-				quiet.Reset(w.cfg.Quiet)
-			}
 		case <-quiet.C:
-			if fp := fingerprint(w.dir); fp != seen { // still moving
+			switch fp := fingerprint(w.dir); {
+			case src == nil && fp != seen: // still moving
 				seen = fp
 				quiet.Reset(w.cfg.Quiet)
-				continue
-			}
-			if seen != w.fp {
-				w.fp = seen
-				if !w.send(ctx, Change{}) {
-					return
+			case fp == w.fp:
+				pending = nil // saved as it was: nothing to run
+			default:
+				w.fp, seen, suspect = fp, fp, false
+				if !w.send(ctx, Change{Files: pending}) {
+					return nil
 				}
+				pending = nil
 			}
 		}
 	}
