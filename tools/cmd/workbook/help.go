@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"example.com/echo-workbook/tools/internal/term"
@@ -157,15 +159,12 @@ func runGoal(args []string) int {
 	return 2
 }
 
-// nearest is the name closest to s by edit distance.
+// nearest is the name closest to s by edit distance, the first of equals.
 func nearest(s string, names []string) string {
-	best, bestD := "help", len(s)+100
-	for _, n := range names {
-		if d := distance(s, n); d < bestD {
-			best, bestD = n, d
-		}
+	if len(names) == 0 {
+		return "help"
 	}
-	return best
+	return slices.MinFunc(names, func(a, b string) int { return cmp.Compare(distance(s, a), distance(s, b)) })
 }
 
 // distance is the Levenshtein distance, with a swap of two neighbours
