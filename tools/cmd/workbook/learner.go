@@ -127,7 +127,8 @@ func planReset(st *lessons.Starters, root string, l lessons.Lesson) (resetPlan, 
 // learner's extra files. It returns the backup folder.
 func applyReset(root string, l lessons.Lesson, p resetPlan) (string, error) {
 	base := filepath.Join(root, ".workbook", "backup", l.Name)
-	saved, err := "", os.MkdirAll(base, 0o755)
+	var saved string
+	err := os.MkdirAll(base, 0o755)
 	if err == nil {
 		// A name of its own: two resets in one second must not share a folder.
 		saved, err = os.MkdirTemp(base, time.Now().Format("20060102-150405-"))
