@@ -67,7 +67,7 @@ func runClass(args []string) int {
 	rep, err := class.Run(ctx, class.Options{
 		Root: root, Room: room, Lessons: picked, Learners: only,
 		Scratch: scratchDir(root),
-		Jobs:    *jobs, Timeout: *timeout, Race: useRace(*race, os.Stderr), Count: *count,
+		Jobs:    *jobs, Timeout: *timeout, Race: useRace(*race), Count: *count,
 		Progress: progress(errScreen, start),
 	})
 	if ctx.Err() != nil {
@@ -135,25 +135,4 @@ func progress(sc *term.Screen, start time.Time) func(done, total int, who string
 			fmt.Fprintln(sc.W, line)
 		}
 	}
-}
-
-// writeFile writes a file whole or not at all.
-func writeFile(path string, write func(io.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	f.Chmod(0o644) // a report to share, not a secret
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -51,7 +51,7 @@ func runDoctor(args []string) int {
 		{"make (optional: without it, go run ./tools/cmd/workbook help)", true, checkMake},
 		{"nc, to talk to your server by hand", true, checkNc},
 		{fmt.Sprintf("port %d free on 127.0.0.1 (make lesson-NN run)", *port), false, func(string) (string, string, error) {
-			return checkPort(net.JoinHostPort("127.0.0.1", strconv.Itoa(*port)))
+			return checkPort(*port)
 		}},
 		{"Go modules downloaded (offline use)", false, checkModules},
 		{"lesson 01's tests build", false, checkLessonBuilds},
@@ -144,15 +144,13 @@ func checkNc(string) (string, string, error) {
 	return "", "install it to type at your server: " + install("sudo apt-get install netcat-openbsd", "it comes with macOS") + "; the tests do not need it", errors.New("not found")
 }
 
-func checkPort(addr string) (string, string, error) {
-	_, port, _ := net.SplitHostPort(addr)
-	if err := portFree(false, addr); err != nil {
-		find := "ss -ltnp | grep " + port
+func checkPort(port int) (string, string, error) {
+	if err := portFree(false, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err != nil {
+		find := fmt.Sprintf("ss -ltnp | grep %d", port)
 		if runtime.GOOS == "darwin" {
-			find = "lsof -nP -iTCP:" + port + " -sTCP:LISTEN"
+			find = fmt.Sprintf("lsof -nP -iTCP:%d -sTCP:LISTEN", port)
 		}
-		n, _ := strconv.Atoi(port)
-		return "", fmt.Sprintf("stop what listens there (a make lesson-NN run left running? find it: %s), or use another port: make lesson-NN run PORT=%d", find, n+1), err
+		return "", fmt.Sprintf("stop what listens there (a make lesson-NN run left running? find it: %s), or use another port: make lesson-NN run PORT=%d", find, port+1), err
 	}
 	return "free", "", nil
 }

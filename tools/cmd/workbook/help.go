@@ -1,13 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
-	"example.com/echo-workbook/tools/internal/lessons"
 	"example.com/echo-workbook/tools/internal/term"
 )
 
@@ -23,10 +24,9 @@ type goal struct {
 }
 
 var (
-	sectionLine = regexp.MustCompile(`^##@ (.*)$`)
-	goalLine    = regexp.MustCompile(`^([a-zA-Z0-9_%-]+):[^=]*?## (.*)$`)
-	recipeLine  = regexp.MustCompile(`^\t@?\$\((WORKBOOK|MAINTAIN)\) (.*)$`)
-	variable    = regexp.MustCompile(`\$\((LESSON|\*)\)|\$\*`)
+	goalLine   = regexp.MustCompile(`^([a-zA-Z0-9_%-]+):[^=]*?## (.*)$`)
+	recipeLine = regexp.MustCompile(`^\t@?\$\((WORKBOOK|MAINTAIN)\) (.*)$`)
+	variable   = regexp.MustCompile(`\$\((LESSON|\*)\)|\$\*`)
 )
 
 // goals reads the documented goals of root's Makefile.
@@ -39,8 +39,8 @@ func goals(root string) ([]goal, error) {
 	section := ""
 	lines := strings.Split(string(b), "\n")
 	for i, line := range lines {
-		if m := sectionLine.FindStringSubmatch(line); m != nil {
-			section = m[1]
+		if s, ok := strings.CutPrefix(line, "##@ "); ok {
+			section = s
 			continue
 		}
 		m := goalLine.FindStringSubmatch(line)
@@ -62,8 +62,10 @@ func goals(root string) ([]goal, error) {
 					cmd, args = "maintain", strings.ReplaceAll(args, "NN", "[NN]")
 				}
 				g.command = "go run ./tools/cmd/" + cmd + " " + strings.TrimSpace(args)
-				if flag, ok := required[g.name]; ok {
-					g.command += " " + flag
+				// make passes DIR in the environment, so the recipe does
+				// not show it, but go run needs it.
+				if g.name == "class" {
+					g.command += " -dir DIR"
 				}
 			}
 		}
@@ -71,10 +73,6 @@ func goals(root string) ([]goal, error) {
 	}
 	return out, nil
 }
-
-// required are the settings a goal cannot do without: make passes them in
-// the environment, so its recipe does not show them, but go run needs them.
-var required = map[string]string{"class": "-dir DIR"}
 
 // settings are the make variables the commands read, and their flags.
 var settings = [][2]string{
@@ -97,8 +95,7 @@ var settings = [][2]string{
 }
 
 func runHelp(args []string) int {
-	wd, _ := os.Getwd()
-	root, err := lessons.FindRoot(wd)
+	root, all, _, err := workbook(nil)
 	if err != nil {
 		return fail("help", err)
 	}
@@ -133,7 +130,6 @@ func runHelp(args []string) int {
 	for _, s := range settings {
 		sc.Printf("  %-30s %s\n", s[0], s[1])
 	}
-	all, _ := lessons.List(root)
 	var nums []string
 	for _, l := range all {
 		nums = append(nums, l.Num)
@@ -145,8 +141,7 @@ func runHelp(args []string) int {
 // runGoal is the Makefile's catch-all: a goal that does not exist fails
 // loudly, naming the nearest one.
 func runGoal(args []string) int {
-	wd, _ := os.Getwd()
-	root, err := lessons.FindRoot(wd)
+	root, all, _, err := workbook(nil)
 	if err != nil || len(args) != 1 {
 		return fail("goal", fmt.Errorf("usage: goal NAME (err: %v)", err))
 	}
@@ -157,7 +152,6 @@ func runGoal(args []string) int {
 			names = append(names, g.name)
 		}
 	}
-	all, _ := lessons.List(root)
 	for _, l := range all {
 		names = append(names, "lesson-"+l.Num)
 	}
@@ -165,15 +159,12 @@ func runGoal(args []string) int {
 	return 2
 }
 
-// nearest is the name closest to s by edit distance.
+// nearest is the name closest to s by edit distance, the first of equals.
 func nearest(s string, names []string) string {
-	best, bestD := "help", len(s)+100
-	for _, n := range names {
-		if d := distance(s, n); d < bestD {
-			best, bestD = n, d
-		}
+	if len(names) == 0 {
+		return "help"
 	}
-	return best
+	return slices.MinFunc(names, func(a, b string) int { return cmp.Compare(distance(s, a), distance(s, b)) })
 }
 
 // distance is the Levenshtein distance, with a swap of two neighbours

@@ -46,33 +46,6 @@ func runHint(args []string) int {
 	return 0
 }
 
-// diffLesson writes the reference-to-learner diff of lesson l, tests and
-// go.mod left out, and returns how many files differ.
-func diffLesson(sc *term.Screen, root string, l lessons.Lesson) (int, error) {
-	mine, err := lessons.LearnerFiles(filepath.Join(root, l.Dir))
-	if err != nil {
-		return 0, err
-	}
-	diff, differ := lessons.Diff(root, l, mine)
-	for _, line := range strings.SplitAfter(diff, "\n") {
-		text := strings.TrimSuffix(line, "\n")
-		switch {
-		case line == "":
-		case strings.HasPrefix(line, "---"), strings.HasPrefix(line, "+++"):
-			sc.Printf("%s\n", sc.Bold(text))
-		case strings.HasPrefix(line, "@@"):
-			sc.Printf("%s\n", sc.Cyan(text))
-		case strings.HasPrefix(line, "-"):
-			sc.Printf("%s\n", sc.Red(text))
-		case strings.HasPrefix(line, "+"):
-			sc.Printf("%s\n", sc.Green(text))
-		default:
-			sc.Printf("%s\n", text)
-		}
-	}
-	return differ, nil
-}
-
 func runDiff(args []string) int {
 	fs := cli.Flags("diff")
 	if cli.Parse(fs, args) != nil {
@@ -92,9 +65,24 @@ func runDiff(args []string) int {
 		sc.Printf("Lesson %s: %s the reference (%s), %s your code (%s). Tests and go.mod are left out.\n\n",
 			l.Num, sc.Red("-"), l.Ref, sc.Green("+"), l.Dir)
 	}
-	n, err := diffLesson(sc, root, l)
+	mine, err := lessons.LearnerFiles(filepath.Join(root, l.Dir))
 	if err != nil {
 		return fail("diff", err)
+	}
+	diff, n := lessons.Diff(root, l, mine)
+	for line := range strings.Lines(diff) {
+		paint := func(s string) string { return s }
+		switch {
+		case strings.HasPrefix(line, "---"), strings.HasPrefix(line, "+++"):
+			paint = sc.Bold
+		case strings.HasPrefix(line, "@@"):
+			paint = sc.Cyan
+		case strings.HasPrefix(line, "-"):
+			paint = sc.Red
+		case strings.HasPrefix(line, "+"):
+			paint = sc.Green
+		}
+		sc.Printf("%s\n", paint(strings.TrimSuffix(line, "\n")))
 	}
 	switch {
 	case n == 0:
@@ -137,13 +125,14 @@ func planReset(st *lessons.Starters, root string, l lessons.Lesson) (resetPlan, 
 // applyReset copies the learner's files to a new folder under
 // .workbook/backup/<lesson>/, then writes the starter and removes the
 // learner's extra files. It returns the backup folder.
-func applyReset(root string, l lessons.Lesson, p resetPlan, now time.Time) (string, error) {
+func applyReset(root string, l lessons.Lesson, p resetPlan) (string, error) {
 	base := filepath.Join(root, ".workbook", "backup", l.Name)
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		return "", fmt.Errorf("backing up: %w", err)
+	var saved string
+	err := os.MkdirAll(base, 0o755)
+	if err == nil {
+		// A name of its own: two resets in one second must not share a folder.
+		saved, err = os.MkdirTemp(base, time.Now().Format("20060102-150405-"))
 	}
-	// A name of its own: two resets in one second must not share a folder.
-	saved, err := os.MkdirTemp(base, now.Format("20060102-150405-"))
 	if err != nil {
 		return "", fmt.Errorf("backing up: %w", err)
 	}
@@ -152,15 +141,11 @@ func applyReset(root string, l lessons.Lesson, p resetPlan, now time.Time) (stri
 	}
 	dir := filepath.Join(root, l.Dir)
 	for _, n := range p.restore {
-		// Write then rename, so an editor or a watcher never sees half a file.
-		path := filepath.Join(dir, filepath.FromSlash(n))
-		err := os.MkdirAll(filepath.Dir(path), 0o755)
-		if err == nil {
-			err = os.WriteFile(path+".workbook-tmp", p.starter[n], 0o644)
-		}
-		if err == nil {
-			err = os.Rename(path+".workbook-tmp", path)
-		}
+		// Whole or not at all, so an editor or a watcher never sees half a file.
+		err := writeFile(filepath.Join(dir, filepath.FromSlash(n)), func(w io.Writer) error {
+			_, err := w.Write(p.starter[n])
+			return err
+		})
 		if err != nil {
 			return saved, fmt.Errorf("restoring %s (your files are safe in %s): %w", n, saved, err)
 		}
@@ -171,14 +156,6 @@ func applyReset(root string, l lessons.Lesson, p resetPlan, now time.Time) (stri
 		}
 	}
 	return saved, nil
-}
-
-// confirm asks a yes/no question on in; anything but y or yes is no.
-func confirm(out io.Writer, in io.Reader, question string) bool {
-	fmt.Fprintf(out, "%s [y/N] ", question)
-	answer, _ := bufio.NewReader(in).ReadString('\n')
-	answer = strings.ToLower(strings.TrimSpace(answer))
-	return answer == "y" || answer == "yes"
 }
 
 func runReset(args []string) int {
@@ -214,12 +191,14 @@ func runReset(args []string) int {
 		if !term.IsTerminal(os.Stdin) {
 			return fail("reset", fmt.Errorf("reset asks before it changes your files, and there is no terminal to ask on; to go ahead anyway: make lesson-%s reset YES=1", l.Num))
 		}
-		if !confirm(os.Stdout, os.Stdin, "Go ahead?") {
+		fmt.Print("Go ahead? [y/N] ")
+		answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" { // anything else is no
 			sc.Printf("Nothing changed.\n")
 			return 0
 		}
 	}
-	saved, err := applyReset(root, l, p, time.Now())
+	saved, err := applyReset(root, l, p)
 	if err != nil {
 		return fail("reset", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"example.com/echo-workbook/tools/internal/gotest"
@@ -20,28 +21,21 @@ import (
 	"example.com/echo-workbook/tools/internal/term"
 )
 
-type command struct {
-	run  func(args []string) int
-	help string
-}
-
-var commands map[string]command
-
-func init() {
-	commands = map[string]command{
-		"help":     {runHelp, "every make goal and its go run equivalent"},
-		"goal":     {runGoal, "say that a make goal does not exist, and name the nearest (the Makefile's catch-all)"},
-		"test":     {runTest, "run a lesson's tests on your code: test [-count N] [-run RE] [-all] [-v] [-race=false] NN"},
-		"solution": {runSolution, "run a lesson's tests on the reference solution: solution NN"},
-		"watch":    {runWatch, "re-run a lesson's tests on every save (keys: h hint, r run again, q quit): watch [-poll] NN"},
-		"hint":     {runHint, "show a lesson's next hint: hint [-all] [-hint N] NN"},
-		"status":   {runStatus, "every lesson passing, failing or untouched, and what to run next: status [-all]"},
-		"reset":    {runReset, "put a lesson's starter code back, after a backup: reset [-yes] NN"},
-		"diff":     {runDiff, "a lesson's code against the reference, tests left out: diff NN"},
-		"run":      {runRun, "start a lesson's program: run [-port 7007] [-cmd NAME] NN [-- ARGS]"},
-		"doctor":   {runDoctor, "check this machine has what the workshop needs"},
-		"class":    {runClass, "the room at a glance: every learner's lessons in a folder of checkouts: class -dir DIR [-format text|html|json] [-learner NAME] [NN…]"},
-	}
+// commands are workbook's subcommands; make help lists them (from the
+// Makefile) and the settings they take.
+var commands = map[string]func(args []string) int{
+	"help":     runHelp,
+	"goal":     runGoal, // the Makefile's catch-all: a goal that does not exist
+	"test":     runTest,
+	"solution": runSolution,
+	"watch":    runWatch,
+	"hint":     runHint,
+	"status":   runStatus,
+	"reset":    runReset,
+	"diff":     runDiff,
+	"run":      runRun,
+	"doctor":   runDoctor,
+	"class":    runClass,
 }
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -50,12 +44,12 @@ func run(args []string) int {
 	if len(args) == 0 {
 		return runHelp(nil)
 	}
-	cmd, ok := commands[args[0]]
-	if !ok {
+	cmd := commands[args[0]]
+	if cmd == nil {
 		fmt.Fprintf(os.Stderr, "workbook: no command %q; the commands: go run ./tools/cmd/workbook help\n", args[0])
 		return 2
 	}
-	return cmd.run(args[1:])
+	return cmd(args[1:])
 }
 
 // fail reports err for command name and returns the exit status for it.
@@ -71,23 +65,22 @@ func fail(name string, err error) int {
 // workbook finds the root, every lesson, and the lessons args name.
 func workbook(args []string) (root string, all, picked []lessons.Lesson, err error) {
 	wd, err := os.Getwd()
-	if err != nil {
-		return "", nil, nil, err
+	if err == nil {
+		root, err = lessons.FindRoot(wd)
 	}
-	if root, err = lessons.FindRoot(wd); err != nil {
-		return "", nil, nil, err
+	if err == nil {
+		all, err = lessons.List(root)
 	}
-	if all, err = lessons.List(root); err != nil {
-		return "", nil, nil, err
+	if err == nil {
+		picked, err = lessons.Pick(all, args)
 	}
-	picked, err = lessons.Pick(all, args)
 	return root, all, picked, err
 }
 
 // oneLesson finds the workbook and the one lesson args name.
 func oneLesson(args []string) (string, []lessons.Lesson, lessons.Lesson, error) {
 	if len(args) != 1 {
-		return "", nil, lessons.Lesson{}, fmt.Errorf("name one lesson, e.g. make lesson-01 %s (got %q)", "…", strings.Join(args, " "))
+		return "", nil, lessons.Lesson{}, fmt.Errorf("name one lesson, e.g. make lesson-01 … (got %q)", strings.Join(args, " "))
 	}
 	root, all, picked, err := workbook(args)
 	if err != nil {
@@ -97,17 +90,38 @@ func oneLesson(args []string) (string, []lessons.Lesson, lessons.Lesson, error) 
 }
 
 // useRace says whether to run with -race: asked for, and possible here.
-// When it is not possible, it says so loudly on w: a race the tests
+// When it is not possible, it says so loudly on stderr: a race the tests
 // cannot see is a bug the learner does not hear about.
-func useRace(want bool, w io.Writer) bool {
+func useRace(want bool) bool {
 	if !want {
 		return false
 	}
 	if p := gotest.RaceProblem(); p != "" {
 		sc := term.New(os.Stderr)
-		fmt.Fprintf(w, "%s the race detector cannot run: %s. Tests run WITHOUT -race.\n  To fix: %s. To silence this: RACE=0.\n",
+		sc.Printf("%s the race detector cannot run: %s. Tests run WITHOUT -race.\n  To fix: %s. To silence this: RACE=0.\n",
 			sc.Yellow("WARNING:"), p, gotest.RaceFix)
 		return false
 	}
 	return true
+}
+
+// writeFile writes a file whole or not at all.
+func writeFile(path string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	f.Chmod(0o644) // a report to share, not a secret
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }

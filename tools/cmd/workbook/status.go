@@ -34,28 +34,32 @@ type lessonStatus struct {
 	done      bool
 }
 
-// checkLessons runs the lessons' tests, NumCPU at a time, and calls update
-// (one call at a time) as each result comes.
-func checkLessons(ctx context.Context, root string, ls []lessons.Lesson, st *lessons.Starters, o gotest.Options, runUntouched bool, update func(i int, s lessonStatus, all []lessonStatus)) []lessonStatus {
+// showStatus runs the lessons' tests, NumCPU at a time, and shows a line
+// for each, in order, as soon as it and the ones before it are done.
+func showStatus(ctx context.Context, sc *term.Screen, root string, ls []lessons.Lesson, st *lessons.Starters, o gotest.Options, runUntouched bool) []lessonStatus {
+	sc.Printf("%s\n\n", sc.Bold("Echo Workbook: your progress"))
 	out := make([]lessonStatus, len(ls))
+	for i, l := range ls {
+		out[i] = lessonStatus{Lesson: l, untouched: st.Untouched(l)}
+	}
 	var mu sync.Mutex
+	shown := 0
 	finish := func(i int, r gotest.Result) {
 		mu.Lock()
 		defer mu.Unlock()
 		out[i].result, out[i].done = r, true
-		if update != nil {
-			update(i, out[i], out)
+		for ; shown < len(out) && out[shown].done; shown++ {
+			sc.Printf("%s\n", sc.Fit(statusLine(sc, out[shown])))
 		}
 	}
 	sem := make(chan struct{}, runtime.NumCPU())
 	var wg sync.WaitGroup
-	for i, l := range ls {
-		out[i] = lessonStatus{Lesson: l, untouched: st.Untouched(l)}
-		dir := filepath.Join(root, l.Dir)
+	for i, s := range out {
+		dir := filepath.Join(root, s.Dir)
 		switch why := lessons.NotReady(dir); {
 		case why != "":
 			finish(i, gotest.Result{Outcome: gotest.NotReady, Message: why})
-		case out[i].untouched && !runUntouched:
+		case s.untouched && !runUntouched:
 			finish(i, gotest.Result{})
 		default:
 			wg.Go(func() {
@@ -134,7 +138,7 @@ func runStatus(args []string) int {
 	sc := term.New(os.Stdout)
 	start := time.Now()
 	st := lessons.OpenStarters(root, all, true)
-	o := gotest.Options{Race: useRace(*race, os.Stderr), Failfast: true, Timeout: *timeout}
+	o := gotest.Options{Race: useRace(*race), Failfast: true, Timeout: *timeout}
 	res := showStatus(ctx, sc, root, picked, st, o, *runAll)
 	if ctx.Err() != nil {
 		return 130
@@ -148,16 +152,4 @@ func runStatus(args []string) int {
 	sc.Printf("\n  %s %d of %d lessons pass %s\n\n  %s\n", sc.Bar(pass, len(res), 24), pass, len(res),
 		sc.Dim(fmt.Sprintf("(%.1fs)", time.Since(start).Seconds())), nextStep(sc, res))
 	return 0
-}
-
-// showStatus runs the lessons and shows a line for each, in order, as
-// soon as it and the ones before it are done.
-func showStatus(ctx context.Context, sc *term.Screen, root string, ls []lessons.Lesson, st *lessons.Starters, o gotest.Options, runAll bool) []lessonStatus {
-	sc.Printf("%s\n\n", sc.Bold("Echo Workbook: your progress"))
-	shown := 0
-	return checkLessons(ctx, root, ls, st, o, runAll, func(_ int, _ lessonStatus, all []lessonStatus) {
-		for ; shown < len(all) && all[shown].done; shown++ {
-			sc.Printf("%s\n", sc.Fit(statusLine(sc, all[shown])))
-		}
-	})
 }

@@ -17,65 +17,47 @@ import (
 	"example.com/echo-workbook/tools/internal/term"
 )
 
-// testFlags parses the flags of test and solution; make's variables are
-// their defaults.
-func testFlags(name string, args []string, failfast bool) (gotest.Options, []string, bool, error) {
+func runTest(args []string) int     { return runTests("test", args) }
+func runSolution(args []string) int { return runTests("solution", args) }
+
+// runTests is test, on the learner's code, and solution, on the reference;
+// make's variables are the flags' defaults.
+func runTests(name string, args []string) int {
 	fs := cli.Flags(name)
 	race := fs.Bool("race", true, "run with the race detector (make: RACE=0 turns it off)")
 	count := fs.Int("count", 0, "run the tests this many times; 1 runs them even when go has the result cached (make: COUNT=1)")
 	run := fs.String("run", "", "run only the tests matching this regexp (make: RUN=TestName)")
-	all := fs.Bool("all", false, "run every test, not only up to the first failure (make: ALL=1)")
+	allTests := fs.Bool("all", false, "run every test, not only up to the first failure (make: ALL=1)")
 	verbose := fs.Bool("v", false, "print every test's name and log as it runs (make: V=1)")
 	timeout := fs.Duration("timeout", time.Minute, "cut off tests that hang, with where each goroutine waits (make: TIMEOUT=60s)")
-	if err := cli.Parse(fs, args); err != nil {
-		return gotest.Options{}, nil, false, err
-	}
-	o := gotest.Options{Race: useRace(*race, os.Stderr), Failfast: failfast && !*all, Count: *count, Run: *run, Timeout: *timeout}
-	return o, fs.Args(), *verbose, nil
-}
-
-func runTest(args []string) int {
-	o, rest, verbose, err := testFlags("test", args, true)
-	if err != nil {
+	if cli.Parse(fs, args) != nil {
 		return 2
 	}
-	root, all, l, err := oneLesson(rest)
+	o := gotest.Options{Race: useRace(*race), Failfast: name == "test" && !*allTests, Count: *count, Run: *run, Timeout: *timeout}
+	root, all, l, err := oneLesson(fs.Args())
 	if err != nil {
-		return fail("test", err)
+		return fail(name, err)
+	}
+	dir := l.Dir
+	if name == "solution" {
+		dir = l.Ref
+		if !lessons.IsDir(filepath.Join(root, dir)) {
+			return fail(name, fmt.Errorf("lesson %s has no reference solution yet (%s)", l.Num, l.Ref))
+		}
 	}
 	sc := term.New(os.Stdout)
-	passed, err := testLesson(context.Background(), sc, filepath.Join(root, l.Dir), o, verbose)
-	if err != nil {
-		return fail("test", err)
+	passed, err := testLesson(context.Background(), sc, filepath.Join(root, dir), o, *verbose)
+	switch {
+	case err != nil:
+		return fail(name, err)
+	case name == "test":
+		next(sc, l, lessons.Next(all, l), passed, "test")
+	case passed:
+		sc.Printf("The reference passes lesson %s's tests. Your code next to it: %s\n", l.Num, sc.Cyan("make lesson-"+l.Num+" diff"))
 	}
-	next(sc, l, lessons.Next(all, l), passed, "test")
 	if !passed {
 		return 1
 	}
-	return 0
-}
-
-func runSolution(args []string) int {
-	o, rest, verbose, err := testFlags("solution", args, false)
-	if err != nil {
-		return 2
-	}
-	root, _, l, err := oneLesson(rest)
-	if err != nil {
-		return fail("solution", err)
-	}
-	if !lessons.IsDir(filepath.Join(root, l.Ref)) {
-		return fail("solution", fmt.Errorf("lesson %s has no reference solution yet (%s)", l.Num, l.Ref))
-	}
-	sc := term.New(os.Stdout)
-	passed, err := testLesson(context.Background(), sc, filepath.Join(root, l.Ref), o, verbose)
-	switch {
-	case err != nil:
-		return fail("solution", err)
-	case !passed:
-		return 1
-	}
-	sc.Printf("The reference passes lesson %s's tests. Your code next to it: %s\n", l.Num, sc.Cyan("make lesson-"+l.Num+" diff"))
 	return 0
 }
 
@@ -113,8 +95,9 @@ func testLesson(ctx context.Context, sc *term.Screen, dir string, o gotest.Optio
 	}
 	passed = cmd.Wait() == nil
 	if cached {
+		num, _, _ := strings.Cut(filepath.Base(dir), "-") // a lesson's or a solution's folder
 		sc.Printf("\n%s means go reused the last result: nothing the tests depend on changed since. Run them anyway: %s\n",
-			sc.Bold("(cached)"), sc.Cyan("make lesson-"+lessonNum(dir)+" test COUNT=1"))
+			sc.Bold("(cached)"), sc.Cyan("make lesson-"+num+" test COUNT=1"))
 	}
 	if race {
 		sc.Printf("\n%s is the race detector: two goroutines touched the same memory at once, one of them writing, with nothing ordering them. How to read its report: docs/concepts/reading-failures.md\n",
@@ -140,6 +123,3 @@ func next(sc *term.Screen, l lessons.Lesson, after *lessons.Lesson, passed bool,
 		sc.Printf("That was the last lesson: %s shows them all.\n", sc.Cyan("make status"))
 	}
 }
-
-// lessonNum is the NN of a lesson's or a solution's folder.
-func lessonNum(dir string) string { num, _, _ := strings.Cut(filepath.Base(dir), "-"); return num }

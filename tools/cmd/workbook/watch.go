@@ -24,12 +24,11 @@ import (
 )
 
 type watchOptions struct {
-	root      string
-	lesson    lessons.Lesson
-	next      *lessons.Lesson
-	test      gotest.Options
-	cfg       watch.Config
-	newSource func() (*watch.Source, error) // file events; nil polls
+	root   string
+	lesson lessons.Lesson
+	next   *lessons.Lesson
+	test   gotest.Options
+	cfg    watch.Config
 }
 
 // watchLoop runs until ctx ends or q is pressed. legend says how to use
@@ -39,9 +38,9 @@ func watchLoop(ctx context.Context, sc *term.Screen, o watchOptions, keys <-chan
 	l, dir := o.lesson, filepath.Join(o.root, o.lesson.Dir)
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	changes := watch.Watch(ctx, dir, o.cfg, o.newSource)
+	changes := watch.Watch(ctx, dir, o.cfg, watch.Fsnotify)
 	mode := "file events"
-	if o.cfg.Poll || o.newSource == nil {
+	if o.cfg.Poll {
 		mode = "polling"
 	}
 	cancelRun, running := context.CancelFunc(func() {}), make(chan struct{})
@@ -156,8 +155,8 @@ func runWatch(args []string) int {
 		return fail("watch", err)
 	}
 	lessons.OpenStarters(root, all, true) // without git, remember the starters now
-	o := watchOptions{root: root, lesson: l, next: lessons.Next(all, l), cfg: watch.Config{Poll: *poll}, newSource: watch.Fsnotify,
-		test: gotest.Options{Race: useRace(*race, os.Stderr), Failfast: true, Timeout: *timeout}}
+	o := watchOptions{root: root, lesson: l, next: lessons.Next(all, l), cfg: watch.Config{Poll: *poll},
+		test: gotest.Options{Race: useRace(*race), Failfast: true, Timeout: *timeout}}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	sc := term.New(os.Stdout)

@@ -33,9 +33,8 @@ var heading = regexp.MustCompile(`^## (\d+)\.\s+(.*)$`)
 // Parse splits a HINTS.md. A "## " line inside a code fence is code.
 func Parse(md string) Hints {
 	var h Hints
-	var after strings.Builder
-	inHint, inAfter, fenced := false, false, false
-	for _, line := range strings.SplitAfter(md, "\n") {
+	inAfter, fenced := false, false
+	for line := range strings.Lines(md) {
 		bare := strings.TrimRight(line, "\r\n")
 		if strings.HasPrefix(strings.TrimSpace(bare), "```") {
 			fenced = !fenced
@@ -43,22 +42,21 @@ func Parse(md string) Hints {
 		if !fenced && strings.HasPrefix(bare, "## ") {
 			if m := heading.FindStringSubmatch(bare); m != nil && !inAfter {
 				h.Numbered = append(h.Numbered, Hint{Title: m[2]})
-				inHint = true
 				continue
 			}
-			inAfter = inAfter || inHint
+			inAfter = inAfter || len(h.Numbered) > 0
 		}
 		switch {
 		case inAfter:
-			after.WriteString(line)
-		case inHint:
+			h.After += line
+		case len(h.Numbered) > 0:
 			h.Numbered[len(h.Numbered)-1].Body += line
 		}
 	}
 	for i := range h.Numbered {
 		h.Numbered[i].Body = strings.TrimSpace(h.Numbered[i].Body)
 	}
-	h.After = strings.TrimSpace(after.String())
+	h.After = strings.TrimSpace(h.After)
 	return h
 }
 
@@ -92,15 +90,15 @@ func Shown(root string, l lessons.Lesson) int {
 
 func setShown(root string, l lessons.Lesson, n int) error {
 	path := stateFile(root, l)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("remembering the hints shown: %w", err)
-	}
 	// Write then rename: watch and hint may run at once in two terminals.
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(n)+"\n"), 0o644); err != nil {
+	err := os.MkdirAll(filepath.Dir(path), 0o755)
+	if err == nil {
+		err = os.WriteFile(path+".tmp", []byte(strconv.Itoa(n)+"\n"), 0o644)
+	}
+	if err != nil {
 		return fmt.Errorf("remembering the hints shown: %w", err)
 	}
-	return os.Rename(tmp, path)
+	return os.Rename(path+".tmp", path)
 }
 
 // Next shows the hint after the ones already shown and remembers it; once

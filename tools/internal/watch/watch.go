@@ -16,6 +16,7 @@
 package watch
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -41,15 +42,9 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Interval == 0 {
-		c.Interval = 250 * time.Millisecond
-	}
-	if c.Backstop == 0 {
-		c.Backstop = time.Second
-	}
-	if c.Quiet == 0 {
-		c.Quiet = 80 * time.Millisecond
-	}
+	c.Interval = cmp.Or(c.Interval, 250*time.Millisecond)
+	c.Backstop = cmp.Or(c.Backstop, time.Second)
+	c.Quiet = cmp.Or(c.Quiet, 80*time.Millisecond)
 	return c
 }
 
@@ -61,7 +56,7 @@ type Change struct {
 
 // Source is where file events come from: fsnotify, or a test's fake.
 type Source struct {
-	Events <-chan string // paths created, written, renamed or removed
+	Events <-chan fsnotify.Event
 	Errors <-chan error
 	Add    func(dir string) error
 	Close  func() error
@@ -73,31 +68,7 @@ func Fsnotify() (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	events := make(chan string)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ev := range w.Events {
-			if ev.Op != fsnotify.Chmod { // not a save: editors and backups touch permissions
-				events <- ev.Name
-			}
-		}
-	}()
-	return &Source{
-		Events: events,
-		Errors: w.Errors,
-		Add:    w.Add,
-		Close: func() error {
-			err := w.Close() // ends w.Events, and so the goroutine above
-			for {
-				select {
-				case <-done:
-					return err
-				case <-events: // unblock a send nobody will receive
-				}
-			}
-		},
-	}, nil
+	return &Source{Events: w.Events, Errors: w.Errors, Add: w.Add, Close: w.Close}, nil
 }
 
 // Watch reports changes to the lesson files under dir until ctx ends, then
@@ -108,24 +79,26 @@ func Watch(ctx context.Context, dir string, cfg Config, newSource func() (*Sourc
 	out := make(chan Change)
 	w := &watcher{dir: dir, cfg: cfg, out: out, fp: fingerprint(dir)}
 	var src *Source
-	note := ""
+	var err error
 	if !cfg.Poll && newSource != nil {
-		var err error
-		if src, err = w.startEvents(newSource); err != nil {
-			note = fmt.Sprintf("file events do not work here (%v): checking for saves every %v instead", err, cfg.Interval)
-		}
+		src, err = w.startEvents(newSource)
 	}
 	go func() {
 		defer close(out)
 		if src != nil {
-			err := w.events(ctx, src)
+			err = w.run(ctx, src)
 			src.Close()
 			if err == nil {
 				return // ctx ended
 			}
-			note = fmt.Sprintf("file events do not work here (%v): checking for saves every %v instead", err, cfg.Interval)
 		}
-		w.poll(ctx, note)
+		if err != nil {
+			note := fmt.Sprintf("file events do not work here (%v): checking for saves every %v instead", err, cfg.Interval)
+			if !w.send(ctx, Change{Note: note}) {
+				return
+			}
+		}
+		w.run(ctx, nil)
 	}()
 	return out
 }
@@ -159,20 +132,33 @@ func (w *watcher) startEvents(newSource func() (*Source, error)) (*Source, error
 	return src, nil
 }
 
-// events reports changes as src sees them. It returns nil when ctx ends,
-// and an error when events have stopped being useful.
-func (w *watcher) events(ctx context.Context, src *Source) error {
-	backstop := time.NewTicker(w.cfg.Backstop)
-	defer backstop.Stop()
+// run reports changes until ctx ends: from src's events, or, with src
+// nil, by polling. Both debounce alike: a change is reported once the
+// files have been still for the quiet period. With events, the tick is the
+// backstop, and run returns an error when events have stopped being useful.
+func (w *watcher) run(ctx context.Context, src *Source) error {
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	every := w.cfg.Interval
+	if src != nil {
+		events, errs, every = src.Events, src.Errors, w.cfg.Backstop
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
 	var pending []string
-	suspect := false // the files changed, and no event has come since
+	seen := w.fp     // polling: the fingerprint last looked at
+	suspect := false // events: the files changed, and no event has come since
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case path := <-src.Events:
+		case ev := <-events:
+			if ev.Op == fsnotify.Chmod {
+				continue // not a save: editors and backups touch permissions
+			}
+			path := ev.Name
 			if fi, err := os.Stat(path); err == nil && fi.IsDir() && !lessons.SkipDir(fi.Name()) {
 				src.Add(path) // a new folder: watch it too
 			}
@@ -184,26 +170,20 @@ func (w *watcher) events(ctx context.Context, src *Source) error {
 				pending = append(pending, filepath.ToSlash(rel))
 			}
 			quiet.Reset(w.cfg.Quiet)
-		case err := <-src.Errors:
+		case err := <-errs:
 			if err == nil {
 				return fmt.Errorf("the event stream closed")
 			}
 			// The kernel's queue overflowed, most likely: events were lost,
 			// so look for ourselves.
 			quiet.Reset(w.cfg.Quiet)
-		case <-quiet.C:
-			fp := fingerprint(w.dir)
-			if fp == w.fp {
-				pending = nil // saved as it was: nothing to run
-				continue
-			}
-			w.fp, suspect = fp, false
-			if !w.send(ctx, Change{Files: pending}) {
-				return nil
-			}
-			pending = nil
-		case <-backstop.C:
+		case <-tick.C:
 			switch fp := fingerprint(w.dir); {
+			case src == nil:
+				if fp != seen {
+					seen = fp
+					quiet.Reset(w.cfg.Quiet)
+				}
 			case fp == w.fp || len(pending) > 0:
 				suspect = false
 			case !suspect:
@@ -211,41 +191,19 @@ func (w *watcher) events(ctx context.Context, src *Source) error {
 			default:
 				return fmt.Errorf("a file changed and no event came in %v", 2*w.cfg.Backstop)
 			}
-		}
-	}
-}
-
-// poll reports a change once the fingerprint has moved and then been
-// still for the quiet period: the same debounce as events.
-func (w *watcher) poll(ctx context.Context, note string) {
-	if note != "" && !w.send(ctx, Change{Note: note}) {
-		return
-	}
-	tick := time.NewTicker(w.cfg.Interval)
-	defer tick.Stop()
-	quiet := time.NewTimer(time.Hour)
-	quiet.Stop()
-	seen := w.fp // the fingerprint last looked at
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if fp := fingerprint(w.dir); fp != seen {
-				seen = fp
-				quiet.Reset(w.cfg.Quiet)
-			}
 		case <-quiet.C:
-			if fp := fingerprint(w.dir); fp != seen { // still moving
+			switch fp := fingerprint(w.dir); {
+			case src == nil && fp != seen: // still moving
 				seen = fp
 				quiet.Reset(w.cfg.Quiet)
-				continue
-			}
-			if seen != w.fp {
-				w.fp = seen
-				if !w.send(ctx, Change{}) {
-					return
+			case fp == w.fp:
+				pending = nil // saved as it was: nothing to run
+			default:
+				w.fp, seen, suspect = fp, fp, false
+				if !w.send(ctx, Change{Files: pending}) {
+					return nil
 				}
+				pending = nil
 			}
 		}
 	}
