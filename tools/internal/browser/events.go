@@ -126,15 +126,14 @@ func (e *events) local(u string) bool {
 	return strings.HasPrefix(u, e.origin+"/") || strings.HasPrefix(u, "data:") || strings.HasPrefix(u, "blob:") || strings.HasPrefix(u, "about:")
 }
 
-// done notes the end of a request (e.mu held).
+// done notes the end of a request (e.mu held). A token for a request not
+// awaited is harmless: waitIdle counts again when it wakes.
 func (e *events) done(id network.RequestID) {
-	if _, ok := e.awaited[id]; ok {
-		delete(e.awaited, id)
-		if len(e.awaited) == 0 {
-			select {
-			case e.idle <- struct{}{}:
-			default:
-			}
+	delete(e.awaited, id)
+	if len(e.awaited) == 0 {
+		select {
+		case e.idle <- struct{}{}:
+		default:
 		}
 	}
 }
