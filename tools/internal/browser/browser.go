@@ -40,10 +40,9 @@ type Page struct {
 
 // Options tune a Check; the zero value is ready to use.
 type Options struct {
-	Chromium         string  // the browser's executable; "" = look it up on PATH
-	Widths           []int   // viewport widths in CSS px; default 1366 and 390
-	ScreenshotDir    string  // "" = none; else DIR/<width>/<page>.png
-	MinDiagramTextPx float64 // the smallest readable diagram text; default 12
+	Chromium      string // the browser's executable; "" = look it up on PATH
+	Widths        []int  // viewport widths in CSS px; default 1366 and 390
+	ScreenshotDir string // "" = none; else DIR/<width>/<page>.png
 }
 
 // A Problem is one thing wrong with one page at one width.
@@ -58,8 +57,7 @@ func (p Problem) String() string { return fmt.Sprintf("/%s at %dpx: %s", p.Page,
 // patience is how long a page may show no progress (no event from the
 // browser, no step finished) before it is reported as stuck. Progress, not
 // total time, is what is bounded, so a slow machine is not mistaken for a
-// broken page. It also bounds chromium's answer when it starts and opens a
-// tab, which shows no progress on the way.
+// broken page.
 const patience = 60 * time.Second
 
 // startPatience bounds chromium's start and a new tab, which report no
@@ -80,9 +78,6 @@ func check(ctx context.Context, siteDir string, pages []Page, opt Options, pageP
 	if len(opt.Widths) == 0 {
 		opt.Widths = []int{1366, 390}
 	}
-	if opt.MinDiagramTextPx == 0 {
-		opt.MinDiagramTextPx = 12
-	}
 	exe, err := findChromium(opt.Chromium)
 	if err != nil {
 		return nil, err
@@ -98,53 +93,44 @@ func check(ctx context.Context, siteDir string, pages []Page, opt Options, pageP
 	}
 	defer stopBrowser()
 
-	c := &checker{base: base, browser: browserCtx, opt: opt, patience: pagePatience, svgs: map[string]svgText{}}
-	type job struct {
-		page  Page
-		width int
-	}
-	var jobs []job
-	for _, p := range pages {
-		for _, w := range opt.Widths {
-			jobs = append(jobs, job{p, w})
-		}
-	}
-	// One page per core: each page keeps a renderer busy, and more at once
-	// only makes them take turns.
-	results := make([][]Problem, len(jobs))
-	next := make(chan int, len(jobs))
-	for i := range jobs {
+	c := &checker{base: base, browser: browserCtx, opt: opt, patience: pagePatience}
+	// Job i is page i/len(Widths) at width i%len(Widths). One page per
+	// core: each page keeps a renderer busy, and more at once only makes
+	// them take turns.
+	n := len(pages) * len(opt.Widths)
+	results := make([][]Problem, n)
+	next := make(chan int, n)
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	var wg sync.WaitGroup
-	for range min(runtime.NumCPU(), len(jobs)) {
+	for range min(runtime.NumCPU(), n) {
 		wg.Go(func() {
 			var t *tab
-			defer func() {
-				if t != nil {
-					t.close()
-				}
-			}()
 			for i := range next {
+				p, width := pages[i/len(opt.Widths)], opt.Widths[i%len(opt.Widths)]
 				// A page that stalls or fails is tried once more in a new
 				// tab: a loaded machine can hold one step past patience,
 				// while a page that never finishes stalls twice.
 				for try := 1; try <= 2 && browserCtx.Err() == nil; try++ {
-					var ok bool
+					var err error
 					if t == nil {
-						var err error
 						if t, err = openTab(browserCtx); err != nil {
-							results[i] = []Problem{{jobs[i].page.Path, jobs[i].width, "could not open a tab: " + err.Error()}}
+							results[i] = []Problem{{p.Path, width, "could not open a tab: " + err.Error()}}
 							break
 						}
 					}
-					if results[i], ok = c.checkPage(t, jobs[i].page, jobs[i].width); ok {
+					var ok bool
+					if results[i], ok = c.checkPage(t, p, width); ok {
 						break
 					}
 					t.close() // it may be stuck: the next try gets a new tab
 					t = nil
 				}
+			}
+			if t != nil {
+				t.close()
 			}
 		})
 	}
@@ -159,13 +145,11 @@ func check(ctx context.Context, siteDir string, pages []Page, opt Options, pageP
 }
 
 func findChromium(exe string) (string, error) {
+	names := []string{"chromium", "chromium-browser", "google-chrome"}
 	if exe != "" {
-		if _, err := exec.LookPath(exe); err != nil {
-			return "", fmt.Errorf("%w: %v", ErrNoChromium, err)
-		}
-		return exe, nil
+		names = []string{exe}
 	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+	for _, name := range names {
 		if p, err := exec.LookPath(name); err == nil {
 			return p, nil
 		}

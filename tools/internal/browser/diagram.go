@@ -27,26 +27,24 @@ type svgText struct {
 	Height float64 `json:"height"`
 }
 
+// minDiagramTextPx is the smallest diagram text a reader can read, in CSS px.
+const minDiagramTextPx = 12.0
+
 //go:embed svg.js
 var svgJS string
 
 // svgText measures a diagram, once for all pages, in the SVG file itself
 // opened in the tab: its own styles apply, as they do in an <img>.
 func (c *checker) svgText(ctx context.Context, url string) (svgText, error) {
-	c.mu.Lock()
-	s, ok := c.svgs[url]
-	c.mu.Unlock()
-	if ok {
-		return s, nil
+	if s, ok := c.svgs.Load(url); ok {
+		return s.(svgText), nil
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		return s, err
+		return svgText{}, err
 	}
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[svgText](svgJS))
 	if err == nil {
-		c.mu.Lock()
-		c.svgs[url] = s
-		c.mu.Unlock()
+		c.svgs.Store(url, s)
 	}
 	return s, err
 }
@@ -61,13 +59,13 @@ func (c *checker) diagramProblems(img image, s svgText, width int) []string {
 	widest := width == slices.Max(c.opt.Widths)
 	if s.Min > 0 && s.Width > 0 && s.Height > 0 {
 		px := s.Min * min(img.Width/s.Width, img.Height/s.Height)
-		if px < c.opt.MinDiagramTextPx && (widest || !img.ScrollBox) {
+		if px < minDiagramTextPx && (widest || !img.ScrollBox) {
 			fix := "draw it with fewer, larger parts or show it larger"
 			if !widest {
 				fix = "show it larger, in a box that scrolls sideways"
 			}
 			out = append(out, fmt.Sprintf("diagram %s: its smallest text (%q) shows at %.1f px, below %g px (%.0f%% of its drawn size): %s",
-				name, s.Sample, px, c.opt.MinDiagramTextPx, 100*img.Width/s.Width, fix))
+				name, s.Sample, px, minDiagramTextPx, 100*img.Width/s.Width, fix))
 		}
 	}
 	if widest && !img.Linked { // said once, not at every width

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -24,10 +25,10 @@ type events struct {
 	mu       sync.Mutex
 	loader   cdp.LoaderID // the page's document's, once it is asked for
 	taken    bool         // the page's part is over; later events are not its
-	errs     []string
+	errs     []string     // each said once (see add)
 	external []string
 	failed   []string
-	sent     map[network.RequestID]string // the site's requests
+	sent     map[network.RequestID]string // the site's requests: their paths
 	awaited  map[network.RequestID]string // those the page waits for, in flight
 	idle     chan struct{}                // a token when the last of those ends
 }
@@ -63,7 +64,7 @@ func (e *events) handle(ev any) {
 				}
 				args = append(args, s)
 			}
-			e.errs = append(e.errs, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
+			add(&e.errs, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
 		}
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
@@ -71,12 +72,12 @@ func (e *events) handle(ev any) {
 		if d.Exception != nil && d.Exception.Description != "" {
 			text, _, _ = strings.Cut(d.Exception.Description, "\n") // the message, not the stack
 		}
-		e.errs = append(e.errs, fmt.Sprintf("uncaught exception: %s (%s:%d)", text, d.URL, d.LineNumber+1))
+		add(&e.errs, fmt.Sprintf("uncaught exception: %s (%s:%d)", text, d.URL, d.LineNumber+1))
 	case *log.EventEntryAdded:
 		// Failed loads are logged too, without the URL: they are reported
 		// from the network events.
 		if ev.Entry.Level == log.EntryLevelError && ev.Entry.Source != log.EntrySourceNetwork {
-			e.errs = append(e.errs, "console error: "+ev.Entry.Text)
+			add(&e.errs, "console error: "+ev.Entry.Text)
 		}
 	case *network.EventRequestWillBeSent:
 		// A tab goes from page to page (and diagram): what the document
@@ -89,9 +90,10 @@ func (e *events) handle(ev any) {
 		}
 		u := ev.Request.URL
 		if !e.local(u) {
-			e.external = append(e.external, u)
+			add(&e.external, u)
 			return
 		}
+		u = strings.TrimPrefix(u, e.origin)
 		e.sent[ev.RequestID] = u
 		// A worker's requests (no loader) end in the worker's target, and
 		// a redirect goes on under the same id.
@@ -100,12 +102,12 @@ func (e *events) handle(ev any) {
 		}
 	case *network.EventWebSocketCreated:
 		if !e.local(ev.URL) {
-			e.external = append(e.external, ev.URL)
+			add(&e.external, ev.URL)
 		}
 	case *network.EventResponseReceived:
 		if _, ok := e.sent[ev.RequestID]; ok && ev.Response.Status >= 400 {
 			r := ev.Response
-			e.failed = append(e.failed, fmt.Sprintf("%s: %d %s", strings.TrimPrefix(r.URL, e.origin), r.Status, r.StatusText))
+			add(&e.failed, fmt.Sprintf("%s: %d %s", strings.TrimPrefix(r.URL, e.origin), r.Status, r.StatusText))
 			delete(e.sent, ev.RequestID) // said; the failure to load that follows says no more
 		}
 	case *network.EventLoadingFinished:
@@ -114,7 +116,7 @@ func (e *events) handle(ev any) {
 		// Even a "canceled" one: a stylesheet served as text/plain is
 		// canceled, with no response event before.
 		if u, ok := e.sent[ev.RequestID]; ok {
-			e.failed = append(e.failed, strings.TrimPrefix(u, e.origin)+": "+ev.ErrorText)
+			add(&e.failed, u+": "+ev.ErrorText)
 		}
 		e.done(ev.RequestID)
 	}
@@ -124,15 +126,14 @@ func (e *events) local(u string) bool {
 	return strings.HasPrefix(u, e.origin+"/") || strings.HasPrefix(u, "data:") || strings.HasPrefix(u, "blob:") || strings.HasPrefix(u, "about:")
 }
 
-// done notes the end of a request (e.mu held).
+// done notes the end of a request (e.mu held). A token for a request not
+// awaited is harmless: waitIdle counts again when it wakes.
 func (e *events) done(id network.RequestID) {
-	if _, ok := e.awaited[id]; ok {
-		delete(e.awaited, id)
-		if len(e.awaited) == 0 {
-			select {
-			case e.idle <- struct{}{}:
-			default:
-			}
+	delete(e.awaited, id)
+	if len(e.awaited) == 0 {
+		select {
+		case e.idle <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -159,38 +160,30 @@ func (e *events) waitIdle(ctx context.Context) error {
 func (e *events) pending() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []string
-	for _, u := range e.awaited {
-		out = append(out, strings.TrimPrefix(u, e.origin))
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Values(e.awaited))
 }
 
-// take ends the page's part and returns its problems, each said once (a
-// file may be asked for twice, a message logged twice).
+// take ends the page's part and returns its problems.
 func (e *events) take() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.taken = true
-	out := unique(e.errs)
-	if ext := unique(e.external); len(ext) > 0 {
+	out := e.errs
+	if ext := e.external; len(ext) > 0 {
 		out = append(out, fmt.Sprintf("%d request(s) to other hosts (blocked: the site must work offline): %s", len(ext), capList(ext)))
 	}
-	if failed := unique(e.failed); len(failed) > 0 {
-		out = append(out, "failed to load "+capList(failed))
+	if len(e.failed) > 0 {
+		out = append(out, "failed to load "+capList(e.failed))
 	}
 	return out
 }
 
-func unique(items []string) []string {
-	var out []string
-	for _, s := range items {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
+// add appends s to list unless it is there already: a file may be asked
+// for twice, a message logged twice.
+func add(list *[]string, s string) {
+	if !slices.Contains(*list, s) {
+		*list = append(*list, s)
 	}
-	return out
 }
 
 // capList joins the first few items, and says how many more.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -23,9 +24,7 @@ type checker struct {
 	browser  context.Context // ends when Check's ctx does, or chromium does
 	opt      Options
 	patience time.Duration
-
-	mu   sync.Mutex
-	svgs map[string]svgText // by URL
+	svgs     sync.Map // URL -> svgText
 }
 
 // A tab checks pages one after another. Its listener lasts as long as the
@@ -33,18 +32,13 @@ type checker struct {
 type tab struct {
 	ctx   context.Context
 	close func()
-
-	mu  sync.Mutex
-	now *events
+	now   atomic.Pointer[events]
 }
 
 func openTab(browserCtx context.Context) (*tab, error) {
 	t := &tab{}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithListener(func(ev any) {
-		t.mu.Lock()
-		now := t.now
-		t.mu.Unlock()
-		if now != nil {
+		if now := t.now.Load(); now != nil {
 			now.handle(ev)
 		}
 	}))
@@ -54,12 +48,6 @@ func openTab(browserCtx context.Context) (*tab, error) {
 		return nil, err
 	}
 	return t, nil
-}
-
-func (t *tab) watch(e *events) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.now = e
 }
 
 //go:embed page.js
@@ -88,8 +76,8 @@ func (c *checker) checkPage(t *tab, p Page, width int) (_ []Problem, ok bool) {
 	ctx, poke, stop := withPatience(t.ctx, c.patience)
 	defer stop()
 	ev := newEvents(strings.TrimSuffix(c.base, "/"), poke)
-	t.watch(ev)
-	defer t.watch(nil)
+	t.now.Store(ev)
+	defer t.now.Store(nil)
 
 	var problems []string
 	step := "set up the tab"

@@ -12,6 +12,7 @@
 package class
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -116,11 +117,12 @@ func Learners(room string) (names, skipped []string, err error) {
 }
 
 // job is one test run: one lesson's code, which any number of learners
-// may share byte for byte.
+// may share byte for byte, and so its diff against the reference.
 type job struct {
 	lesson lessons.Lesson
 	files  lessons.Files
 	key    string
+	diff   string
 	cells  []*Cell
 	names  []string
 }
@@ -165,19 +167,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		defer os.RemoveAll(scratch)
 	}
 
-	rep, order, err := o.plan(names, skipped, start)
+	rep, batches, err := o.plan(names, skipped, start)
 	if err != nil {
 		return nil, err
 	}
 	total := 0
-	var batches [][]*job // by lesson
-	for _, j := range order {
-		total += len(j.cells)
-		i := slices.IndexFunc(batches, func(b []*job) bool { return b[0].lesson.Num == j.lesson.Num })
-		if i < 0 {
-			i, batches = len(batches), append(batches, nil)
+	for _, b := range batches {
+		for _, j := range b {
+			total += len(j.cells)
 		}
-		batches[i] = append(batches[i], j)
 	}
 
 	var mu sync.Mutex
@@ -196,9 +194,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			defer mu.Unlock()
 			for k, j := range b {
 				for i, cell := range j.cells {
-					diff := cell.Diff
 					*cell = cs[k]
-					cell.Diff = diff
+					cell.Diff = j.diff
 					done++
 					if o.Progress != nil {
 						o.Progress(done, total, j.names[i], j.lesson, cs[k])
@@ -219,8 +216,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 }
 
 // plan reads every learner's code and returns the report to fill in and
-// the runs to fill it: an untouched lesson needs none, identical code one.
-func (o Options) plan(names, skipped []string, start time.Time) (*Report, []*job, error) {
+// the runs to fill it, by lesson: an untouched lesson needs none,
+// identical code one.
+func (o Options) plan(names, skipped []string, start time.Time) (*Report, map[string][]*job, error) {
 	all, _ := lessons.List(o.Root)
 	starters := lessons.OpenStarters(o.Root, all, true) // as status does: without git, the copy taken on first sight
 	rep := &Report{Room: o.Room, Started: start, Lessons: o.Lessons, Groups: map[string][]*Group{}, Skipped: skipped}
@@ -232,7 +230,7 @@ func (o Options) plan(names, skipped []string, start time.Time) (*Report, []*job
 		}
 	}
 	jobs := map[string]*job{}
-	var order []*job
+	batches := map[string][]*job{} // by lesson number
 	for _, name := range names {
 		ln := Learner{Name: name, Cells: map[string]*Cell{}}
 		for _, l := range o.Lessons {
@@ -249,20 +247,20 @@ func (o Options) plan(names, skipped []string, start time.Time) (*Report, []*job
 			if st, ok := starter[l.Num]; ok && st.Equal(mine) {
 				continue
 			}
-			c.Diff, _ = lessons.Diff(o.Root, l, mine)
 			key := hash(mine)
 			j := jobs[l.Name+key]
 			if j == nil {
 				j = &job{lesson: l, files: mine, key: key}
+				j.diff, _ = lessons.Diff(o.Root, l, mine)
 				jobs[l.Name+key] = j
-				order = append(order, j)
+				batches[l.Num] = append(batches[l.Num], j)
 			}
 			j.cells, j.names = append(j.cells, c), append(j.names, name)
 		}
 		rep.Learners = append(rep.Learners, ln)
 	}
-	rep.Runs = len(order)
-	return rep, order, nil
+	rep.Runs = len(jobs)
+	return rep, batches, nil
 }
 
 // runLesson runs one lesson's tests on the learners' code of jobs, in one
@@ -362,13 +360,10 @@ func prepareModule(lessonDir, dir string) error {
 	}
 	for _, f := range []string{"go.mod", "go.sum"} {
 		b, err := os.ReadFile(filepath.Join(lessonDir, f))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
 		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, f), b, 0o644)
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, os.ErrNotExist) { // a lesson without go.sum
 			return err
 		}
 	}
@@ -443,9 +438,4 @@ func (r *Report) Learner(name string) *Learner {
 	return &r.Learners[i]
 }
 
-func orElse(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
+func orElse(s, def string) string { return cmp.Or(s, def) }

@@ -2,11 +2,13 @@ package class
 
 import (
 	_ "embed"
-	"fmt"
 	"html/template"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
+
+	"example.com/echo-workbook/tools/internal/lessons"
 )
 
 // The page is one file with its style inside: no script, no font, no
@@ -17,44 +19,19 @@ import (
 var page string
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"mark":     Mark,
-	"headline": Headline,
-	"summary":  func(r *Report, num string) string { return summary(r.Counts(num)) },
-	"plural":   plural,
-	"anchor":   anchor,
-	"passing":  func(r *Report, num string) int { return r.Counts(num)[Passing] },
-	"class":    func(s State) string { return strings.ReplaceAll(string(s), " ", "-") },
-	"gmark":    func(g *Group, i int) string { return Mark(&Cell{State: g.State, Group: i + 1}) },
-	"diffLines": func(d string) []diffLine {
-		var out []diffLine
-		for _, l := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
-			kind := ""
-			switch {
-			case strings.HasPrefix(l, "---"), strings.HasPrefix(l, "+++"):
-				kind = "file"
-			case strings.HasPrefix(l, "@@"):
-				kind = "hunk"
-			case strings.HasPrefix(l, "-"):
-				kind = "del"
-			case strings.HasPrefix(l, "+"):
-				kind = "add"
-			}
-			out = append(out, diffLine{kind, l})
-		}
-		return out
-	},
+	"mark":      Mark,
+	"headline":  Headline,
+	"summary":   func(r *Report, num string) string { return summary(r.Counts(num)) },
+	"plural":    plural,
+	"anchor":    anchor,
+	"passing":   func(r *Report, num string) int { return r.Counts(num)[Passing] },
+	"class":     func(s State) string { return strings.ReplaceAll(string(s), " ", "-") },
+	"gmark":     func(g *Group, i int) string { return Mark(&Cell{State: g.State, Group: i + 1}) },
+	"diffLines": diffLines,
 	"touchedAny": func(ln Learner, r *Report) bool {
-		for _, l := range r.Lessons {
-			if ln.Cells[l.Num].State != Untouched {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(r.Lessons, func(l lessons.Lesson) bool { return ln.Cells[l.Num].State != Untouched })
 	},
-	"seconds": func(s float64) string { return fmt.Sprintf("%.0fs", s) },
 }).Parse(page))
-
-type diffLine struct{ Kind, Text string }
 
 var notID = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 

@@ -176,21 +176,38 @@ func LearnerText(sc *term.Screen, r *Report, ln *Learner) {
 			sc.Printf("  %s\n", sc.Dim("The same code as the reference."))
 		default:
 			sc.Printf("  %s\n", sc.Dim(fmt.Sprintf("%s the reference (%s), %s this learner's code:", sc.Red("-"), l.Ref, sc.Green("+"))))
-			for _, d := range strings.Split(strings.TrimRight(c.Diff, "\n"), "\n") {
-				switch {
-				case strings.HasPrefix(d, "---"), strings.HasPrefix(d, "+++"):
-					d = sc.Bold(d)
-				case strings.HasPrefix(d, "@@"):
-					d = sc.Cyan(d)
-				case strings.HasPrefix(d, "-"):
-					d = sc.Red(d)
-				case strings.HasPrefix(d, "+"):
-					d = sc.Green(d)
+			color := map[string]func(string) string{"file": sc.Bold, "hunk": sc.Cyan, "del": sc.Red, "add": sc.Green}
+			for _, d := range diffLines(c.Diff) {
+				if f := color[d.Kind]; f != nil {
+					d.Text = f(d.Text)
 				}
-				sc.Printf("    %s\n", d)
+				sc.Printf("    %s\n", d.Text)
 			}
 		}
 	}
+}
+
+type diffLine struct{ Kind, Text string }
+
+// diffLines splits a diff into lines, each of a kind: file, hunk, del, add
+// or "" (a line both sides have).
+func diffLines(d string) []diffLine {
+	var out []diffLine
+	for _, l := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
+		kind := ""
+		switch {
+		case strings.HasPrefix(l, "---"), strings.HasPrefix(l, "+++"):
+			kind = "file"
+		case strings.HasPrefix(l, "@@"):
+			kind = "hunk"
+		case strings.HasPrefix(l, "-"):
+			kind = "del"
+		case strings.HasPrefix(l, "+"):
+			kind = "add"
+		}
+		out = append(out, diffLine{kind, l})
+	}
+	return out
 }
 
 // JSON writes the report for other tools.
