@@ -37,12 +37,20 @@ var commands = map[string]struct {
 	"bench":        {runBench, "the reference TCP servers side by side under lesson 10's load generator: bench [-runs 3] [-idle 5000]"},
 }
 
+var bare = map[string]bool{"diagrams": true, "docs": true, "docs-serve": true, "kit": true}
+
 func main() {
 	if len(os.Args) < 2 || commands[os.Args[1]].run == nil {
 		fmt.Fprintln(os.Stderr, "usage: go run ./tools/cmd/maintain COMMAND   (make help lists them with their make goals)")
 		for _, name := range []string{"verify", "load", "docs-outputs", "diagrams", "docs", "docs-serve", "kit", "offline-kit", "offline", "bench"} {
 			fmt.Fprintf(os.Stderr, "  %-13s %s\n", name, commands[name].help)
 		}
+		os.Exit(2)
+	}
+	// A command without flags takes no arguments: "diagrams -h" must not
+	// render the diagrams.
+	if name, args := os.Args[1], os.Args[2:]; bare[name] && len(args) > 0 {
+		fmt.Fprintf(os.Stderr, "%s takes no arguments (got %q): %s\n", name, args, commands[name].help)
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
