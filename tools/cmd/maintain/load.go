@@ -73,11 +73,7 @@ func runLoad(ctx context.Context, args []string) int {
 				return
 			}
 			failed++
-			msg := r.Message
-			if r.Test != "" {
-				msg = r.Test + ": " + msg
-			}
-			fmt.Printf("%-22s FAIL  %s\n%s\n", l.Name, msg, gotest.Indent(strings.Join(gotest.Cap(r.Details, 15), "\n"), 6))
+			fmt.Printf("%-22s FAIL  %s\n%s\n", l.Name, r.Headline(), gotest.Indent(strings.Join(gotest.Cap(r.Details, 15), "\n"), 6))
 		})
 	}
 	wg.Wait()

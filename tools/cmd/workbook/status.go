@@ -93,10 +93,8 @@ func statusLine(sc *term.Screen, s lessonStatus) string {
 	case r.Outcome == gotest.Hung:
 		mark, state, what = sc.Yellow("✗"), sc.Yellow("hangs    "), r.Message
 	default:
-		mark, state, what = sc.Red("✗"), sc.Red("failing  "), testFileLine.ReplaceAllString(r.Message, "")
-		if r.Test != "" {
-			what = r.Test + ": " + what
-		}
+		r.Message = testFileLine.ReplaceAllString(r.Message, "")
+		mark, state, what = sc.Red("✗"), sc.Red("failing  "), r.Headline()
 	}
 	return strings.TrimRight(fmt.Sprintf("  %s %s %s %s", mark, name, state, what), " ")
 }

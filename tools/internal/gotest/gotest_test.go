@@ -49,6 +49,9 @@ func TestParserFailed(t *testing.T) {
 	if want := "a_test.go:9: Add(1, 2) = 1, want 3: does Add return a + b?"; r.Message != want {
 		t.Errorf("message %q, want %q", r.Message, want)
 	}
+	if want := "TestAdd: " + r.Message; r.Headline() != want {
+		t.Errorf("headline %q, want %q", r.Headline(), want)
+	}
 	// The test's report first (its second line with it), the server's log after.
 	if got := strings.Join(r.Details, "\n"); !strings.HasPrefix(strings.TrimSpace(got), "a_test.go:7: trying 1 + 2") ||
 		!strings.Contains(got, "more detail on a second line\n\nOutput while it ran:\n") || !strings.Contains(got, "adding 1 and 2") {
@@ -100,6 +103,9 @@ func TestParserHung(t *testing.T) {
 	}
 	if !strings.Contains(r.Message, "TestWait did not finish within 1s") {
 		t.Errorf("message %q", r.Message)
+	}
+	if r.Headline() != r.Message {
+		t.Errorf("headline %q names the test twice", r.Headline())
 	}
 	if want := "a goroutine waits (chan receive) at a.go:4, in Wait"; !slices.Contains(r.Details, want) {
 		t.Errorf("details %q lack %q", r.Details, want)

@@ -42,6 +42,14 @@ type Result struct {
 	Stderr    string
 }
 
+// Headline is the failure in one line: the test, then its message.
+func (r Result) Headline() string {
+	if r.Test != "" && !strings.HasPrefix(r.Message, r.Test) {
+		return r.Test + ": " + r.Message
+	}
+	return r.Message
+}
+
 // RaceFence opens and closes each report of the race detector.
 const RaceFence = "=================="
 

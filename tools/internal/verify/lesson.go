@@ -315,10 +315,7 @@ func (x *v) judgeStarter(r gotest.Result, bad func(string, ...any)) string {
 
 // describe shows a failed run: its message and what came with it, capped.
 func describe(r gotest.Result) string {
-	lines := append([]string{r.Message}, r.Details...)
-	if r.Test != "" {
-		lines[0] = r.Test + ": " + lines[0]
-	}
+	lines := append([]string{r.Headline()}, r.Details...)
 	return gotest.Indent(strings.Join(gotest.Cap(gotest.NonEmpty(lines), 15), "\n"), 6)
 }
 
