@@ -279,7 +279,8 @@ func runLesson(ctx context.Context, o Options, scratch string, jobs []*job) []Ce
 	defer removeAll(dir)
 	module := lessons.ModulePath(lessonDir)
 	cells := make([]Cell, len(jobs))
-	err := prepareModule(lessonDir, dir)
+	removeAll(dir) // a run stopped half way may have left it
+	err := corpus.NewModule(lessonDir, dir)
 	var pkgs []string
 	for i, j := range jobs {
 		if err == nil {
@@ -351,25 +352,6 @@ func cell(r gotest.Result, killed bool, limit, timeout time.Duration) Cell {
 	return c
 }
 
-// prepareModule makes dir the scratch module of lessonDir's learners:
-// its go.mod and go.sum.
-func prepareModule(lessonDir, dir string) error {
-	removeAll(dir) // a run stopped half way may have left it
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for _, f := range []string{"go.mod", "go.sum"} {
-		b, err := os.ReadFile(filepath.Join(lessonDir, f))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, f), b, 0o644)
-		}
-		if err != nil && !errors.Is(err, os.ErrNotExist) { // a lesson without go.sum
-			return err
-		}
-	}
-	return nil
-}
-
 // prepare writes into dst, a package of the scratch module, the
 // instructor's lesson lessonDir with the learner's code in place of the
 // starter's, and its imports of module as imports of pkg.
@@ -377,9 +359,7 @@ func prepare(lessonDir, dst string, mine lessons.Files, module, pkg string) erro
 	if err := os.CopyFS(dst, os.DirFS(lessonDir)); err != nil {
 		return err
 	}
-	for _, f := range []string{"go.mod", "go.sum"} {
-		os.Remove(filepath.Join(dst, f)) // a package of the scratch module, not a module
-	}
+	corpus.AsPackage(dst)
 	given, err := lessons.LearnerFiles(dst)
 	if err != nil {
 		return err

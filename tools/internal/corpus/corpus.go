@@ -16,6 +16,7 @@ package corpus
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -173,6 +174,37 @@ func (m Mistake) Apply(ref, dst, solutionModule, lessonModule string) error {
 		}
 	}
 	return RenameModule(dst, solutionModule, lessonModule)
+}
+
+// moduleFiles make a folder a module of its own.
+var moduleFiles = []string{"go.mod", "go.sum"}
+
+// NewModule makes dir a scratch module with src's go.mod and go.sum (a
+// module without dependencies has no go.sum). Copies of src become its
+// packages (see AsPackage): one go command then builds and runs them all,
+// each package still on its own, as a learner's would be.
+func NewModule(src, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range moduleFiles {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, f), b, 0o644)
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// AsPackage makes dir, a copy of a module inside a scratch module, a
+// package of it.
+func AsPackage(dir string) {
+	for _, f := range moduleFiles {
+		os.Remove(filepath.Join(dir, f))
+	}
 }
 
 // RenameModule replaces module path from by to in dir's go.mod and Go files.

@@ -187,15 +187,8 @@ func (x *v) runMistakes(ctx context.Context, l lessons.Lesson, ms []corpus.Mista
 		}
 		return out, dir
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := corpus.NewModule(ref, dir); err != nil {
 		return fail(err)
-	}
-	for _, f := range []string{"go.mod", "go.sum"} {
-		if b, err := os.ReadFile(filepath.Join(ref, f)); err == nil {
-			if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-				return fail(err)
-			}
-		}
 	}
 	if err := corpus.RenameModule(dir, solution, lesson); err != nil {
 		return fail(err)
@@ -204,9 +197,7 @@ func (x *v) runMistakes(ctx context.Context, l lessons.Lesson, ms []corpus.Mista
 	for _, m := range ms {
 		sub := filepath.Join(dir, m.Name)
 		err := m.Apply(ref, sub, solution, lesson+"/"+m.Name)
-		for _, f := range []string{"go.mod", "go.sum"} {
-			os.Remove(filepath.Join(sub, f)) // a package of the scratch module, not a module
-		}
+		corpus.AsPackage(sub)
 		out[m.Name] = ran{dir: sub, err: err}
 		if err == nil {
 			pkgs = append(pkgs, "./"+m.Name)
