@@ -155,7 +155,7 @@ func TestServeDisconnectsAClientThatFallsSilent(t *testing.T) {
 		synctest.Wait() // Serve is in Accept
 		before := ourGoroutines()
 		c, conn := s.connectPipe(t)
-		sent := append(randomBytes(4*chunk), "that is all\n"...)
+		sent := append(randomBytes(512<<10), "that is all\n"...) // 4 chunks of 128 KiB
 		go c.Write(sent)
 		got := make([]byte, len(sent))
 		n, err := io.ReadFull(c, got)

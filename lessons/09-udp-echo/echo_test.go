@@ -333,6 +333,33 @@ func TestServeKeepsLimitingWhenItsTableIsFull(t *testing.T) {
 	})
 }
 
+// TestServeKeepsLimitingSourcesThatTakeTurns: a source is forgotten only
+// once its burst is back whole. Two sources taking turns in a table with
+// room for one must not each come back with a fresh burst: any number of
+// made-up addresses, taking turns, would then get round the rate.
+func TestServeKeepsLimitingSourcesThatTakeTurns(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		f := startFake(t, &Server{Rate: 10, Burst: 5, MaxSources: 1})
+		turns := []string{"192.0.2.1:40000", "192.0.2.2:40000"}
+		for range 30 { // 3s, each sends 2 datagrams every 100ms: 20 a second
+			for _, from := range turns {
+				f.send(t, from, "my turn")
+				f.send(t, from, "my turn")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		for _, from := range turns {
+			if got := f.echoes(from); got > 5+30 {
+				f.fatalf(t, "two sources took turns for 3s (fake clock), each sending 2 datagrams every 100ms, with "+
+					"room for one in the table (MaxSources 1), and %s got %d echoes; at Rate 10 with Burst 5 it gets 35 "+
+					"at most. Was it forgotten with part of its burst left, and given a whole one when it came back? Forget "+
+					"only a source whose limiter is full (Tokens() >= Burst), the one case where a new limiter is the same",
+					from, got)
+			}
+		}
+	})
+}
+
 // TestServeForgetsQuietSources: the table holds MaxSources sources at
 // most; once some go quiet, new ones take their places.
 func TestServeForgetsQuietSources(t *testing.T) {

@@ -216,10 +216,18 @@ func whereSpun(dying []string) string {
 var frame = regexp.MustCompile(`^(\S+)\(.*\)\n\t(\S+):(\d+)`)
 
 // whereDied names the first function of the package's own code (not its
-// tests) in the dump of a dying program: " in accept (echo.go:40)".
+// tests) in the dump of a dying program: " in accept (echo.go:40)". Only
+// the goroutine that died counts, the first in the dump: a fatal error
+// lists every goroutine, and the others were merely waiting somewhere.
 func whereDied(dump []string) string {
 	dir, _ := os.Getwd() // go test runs the binary in the package's folder
+	goroutines := 0
 	for i := 1; i+1 < len(dump); i++ {
+		if strings.HasPrefix(dump[i], "goroutine ") {
+			if goroutines++; goroutines > 1 {
+				break
+			}
+		}
 		f := frame.FindStringSubmatch(dump[i] + "\n" + dump[i+1])
 		if f == nil || filepath.Dir(f[2]) != dir || strings.HasSuffix(f[2], "_test.go") {
 			continue
