@@ -82,7 +82,9 @@ func TestServeReturnsWhenClosed(t *testing.T) {
 			"(errors.Is), return nil. Where your code is:\n\n%s", st, where(st.gs))
 	}
 	if u.err != nil {
-		t.Fatalf("its PacketConn was closed, and Serve returned %q; want nil: closing is the normal way to stop it", u.err)
+		t.Fatalf("its PacketConn was closed, and Serve returned %q; want nil: closing is the normal way to stop it. "+
+			"When ReadFrom fails with net.ErrClosed, return nil; its error wraps net.ErrClosed (a *net.OpError), so "+
+			"compare with errors.Is(err, net.ErrClosed), not ==", u.err)
 	}
 }
 

@@ -69,6 +69,7 @@ type fakeListener struct {
 	conns  chan *fakeConn
 	closed chan struct{}
 	queued []*fakeConn // see queue
+	leave  []net.Conn  // queue's clients: they leave when the listener is closed
 
 	mu       sync.Mutex
 	closes   int
@@ -185,6 +186,9 @@ func (l *fakeListener) Close() error {
 	l.closes++
 	if l.closes == 1 {
 		close(l.closed)
+		for _, c := range l.leave {
+			c.Close()
+		}
 		return nil
 	}
 	return &net.OpError{Op: "close", Net: "pipe", Err: net.ErrClosed}
@@ -226,14 +230,18 @@ func (l *fakeListener) holdAccept(release <-chan struct{}) {
 
 // queue has n clients connect at once, before Serve asks for them (call it
 // before the server starts): the next n Accept calls each return one
-// without waiting. It returns the server's ends.
+// without waiting. It returns the server's ends. The clients leave when
+// the listener is closed, as the test ends: by then the server's handlers
+// must be able to end, and newPipe's cleanup would come too late, after
+// the server's (cleanups run last first).
 func (l *fakeListener) queue(t *testing.T, n int) []*fakeConn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var ends []*fakeConn
 	for range n {
-		_, conn := newPipe(t)
+		client, conn := newPipe(t)
 		ends = append(ends, conn)
+		l.leave = append(l.leave, client)
 	}
 	l.queued = append(l.queued, ends...)
 	return ends

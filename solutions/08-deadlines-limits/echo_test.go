@@ -11,6 +11,7 @@
 package echo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,11 +59,11 @@ func TestServeEchoesClientsAtOnce(t *testing.T) {
 	var err error
 	got, err = a.sendAll(want)
 	if d := mismatch(got, want); d != "" || err != nil {
-		msg := fmt.Sprintf("client A sent %d random bytes then CloseWrite; %s, then %s", len(want), d, explain(err))
+		msg := fmt.Sprintf("client A sent %d random bytes then CloseWrite; %s, then %s", len(want), cmp.Or(d, "every byte came back"), explain(err))
 		if d == "" && isTimeout(err) {
-			msg += ". Every byte came back, and the connection stayed open: when io.CopyN reports io.EOF, " +
-				"the client is done sending: return (and close). A loop that goes on after io.EOF gets io.EOF " +
-				"again at once, forever, and spins a CPU core"
+			msg += ". The connection stayed open. When io.CopyN reports io.EOF, the client is done sending: " +
+				"return, and close conn (defer conn.Close()). Causes that fit: a handle that returns without closing, " +
+				"or a loop that goes on after io.EOF (it gets io.EOF again at once, forever, and spins a CPU core)"
 		} else {
 			msg += ". handle must echo every byte, chunk after chunk, until io.EOF"
 		}
@@ -87,8 +88,9 @@ func TestServeDisconnectsASilentClient(t *testing.T) {
 		time.Sleep(9 * time.Second)
 		synctest.Wait()
 		if conn.closeCount() > 0 {
-			l.fatalf(t, "a client silent for 9s was disconnected; Idle is 10s: set the read deadline to "+
-				"time.Now().Add(lim.Idle)")
+			l.fatalf(t, "a client silent for 9s had been disconnected by then; Idle is 10s: set the read deadline to "+
+				"time.Now().Add(lim.Idle). lim.Idle is a time.Duration already: times time.Second, it overflows into "+
+				"a moment long past")
 		}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
