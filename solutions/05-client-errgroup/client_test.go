@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"regexp"
 	"runtime"
@@ -134,10 +135,19 @@ func TestExchangeAllStopsWhenServerStopsReading(t *testing.T) {
 	for i := range lines {
 		lines[i] = line
 	}
-	_, err := exchangeAll(context.Background(), p.addr, [][]string{lines}, 1).wait(t, p, func() string {
-		return "The server cut its reply short (no \\n, then end of stream) and stopped reading: " +
-			"the client's reader failed while its writer was blocked in a Write that could never finish. " +
-			"Exchange (exchange.go, lesson 04's) closes the connection when either side fails, so that the other returns."
+	x := exchangeAll(context.Background(), p.addr, [][]string{lines}, 1)
+	_, err := x.wait(t, p, func() string {
+		const cut = "The server cut its reply short (no \\n, then end of stream) and stopped reading, " +
+			"while the client's writer was blocked in a Write that could never finish. "
+		// The test has hung up: the blocked Write fails, and ExchangeAll may now return.
+		if _, ok := waitClosed(x.done); ok && !errors.Is(x.err, io.EOF) && !errors.Is(x.err, io.ErrUnexpectedEOF) {
+			return cut + fmt.Sprintf("Once the test hung up, ExchangeAll returned %s, without the end of stream (io.EOF) "+
+				"the reader met at the cut-off: the reader did not fail there (or its error lost io.EOF: %%v). "+
+				"A reply cut short is a failure, not the end of the echo: receive must return an error, wrapping io.EOF, "+
+				"when the stream ends before the last reply, so that Exchange closes the connection and the Write returns.", errText(x.err))
+		}
+		return cut + "The reader should fail at the cut-off, and Exchange (exchange.go, lesson 04's) closes the connection " +
+			"when either side fails, so that the other returns."
 	})
 	failOnFatal(t)
 	if err == nil {
@@ -191,8 +201,10 @@ func TestExchangeAllReleasesBlockedClientsOnFailure(t *testing.T) {
 	close(fail)
 	results, err := x.wait(t, p, func() string {
 		return "Client 2 failed, and the other clients were still blocked reading an echo the server will never send. " +
-			"Cancelling a context does not unblock a Read: close each connection once the group's context is done " +
-			"(context.AfterFunc), and check that the ctx your clients use is the one errgroup.WithContext returned."
+			"Cancelling a context does not unblock a Read: close each connection once the group's context is done. " +
+			"Either nothing does; or context.AfterFunc is registered too late (`defer context.AfterFunc(…)` registers it " +
+			"only as dialExchange returns: call it at once, and defer the stop it returns); or the ctx your clients use " +
+			"is not the one errgroup.WithContext returned."
 	})
 	failOnFatal(t)
 	checkReset(t, results, err, 2)
@@ -264,6 +276,23 @@ func TestExchangeAllLimitsOpenConnections(t *testing.T) {
 // stops every client, starts no new one, and says why ctx was cancelled:
 // whether its clients are reading, sending, or still dialing.
 func TestExchangeAllStopsWhenCancelled(t *testing.T) {
+	// waitIdle waits until no goroutine x started is running: while the
+	// server holds every echo back, a client waits in a Read, using no CPU.
+	waitIdle := func(t *testing.T, x *call[[][]string], waiting string) {
+		t.Helper()
+		var busy map[int]goroutine
+		st, ok := waitUntil(func() bool {
+			busy = startedSince(x.before)
+			maps.DeleteFunc(busy, func(_ int, g goroutine) bool { return !g.busy() })
+			return len(busy) == 0 || x.returned()
+		})
+		if !ok {
+			t.Fatalf("%s, and %s of your code kept running: %s. A client that waits for its echo is blocked in a Read "+
+				"and uses no CPU; a loop that never blocks (one that checks ctx.Err() or a flag again and again, say) "+
+				"keeps a CPU busy for each client. To act when ctx ends, let context.AfterFunc(ctx, f) call f, "+
+				"or block on <-ctx.Done(). Where:\n\n%s", waiting, count(len(busy), "goroutine", "goroutines"), st, where(busy))
+		}
+	}
 	t.Run("while_reading", func(t *testing.T) {
 		checkNoLeaks(t)
 		p := serve(t, (*session).holdThenEcho)
@@ -271,6 +300,7 @@ func TestExchangeAllStopsWhenCancelled(t *testing.T) {
 		defer cancel(nil)
 		x := exchangeAll(ctx, p.addr, sessionsOf(4, 2), 2)
 		waitHeld(t, p, x, 2, "with limit 2, two clients run at the same time: start each one with g.Go")
+		waitIdle(t, x, "clients 0 and 1 were waiting for an echo the server holds back")
 		cancel(errShutdown)
 		checkCancelled(t, x, p, "ctx was cancelled while clients 0 and 1 were blocked reading an echo the server will never send. "+
 			"Cancelling a context does not unblock a Read: close each connection once ctx is done (context.AfterFunc).")
@@ -326,6 +356,34 @@ func TestExchangeAllStopsWhenCancelled(t *testing.T) {
 		cancel(errShutdown)
 		checkCancelled(t, x, nil, "ctx was cancelled while the client was dialing (looking up the server's name). "+
 			"A dial with (&net.Dialer{}).DialContext(ctx, …) gives up when ctx ends; net.Dial does not.")
+	})
+	t.Run("waits_for_its_clients", func(t *testing.T) {
+		checkNoLeaks(t)
+		p := serve(t, (*session).holdThenEcho)
+		ctx, cancel := context.WithCancelCause(context.Background())
+		defer cancel(nil)
+		x := exchangeAll(ctx, p.addr, sessionsOf(4, 2), 0)
+		waitHeld(t, p, x, 4, "with limit 0 (no limit), all 4 clients run at the same time")
+		waitIdle(t, x, "all 4 clients were waiting for an echo the server holds back")
+		// On one CPU, what cancel wakes runs one goroutine after another: an
+		// ExchangeAll that returns as soon as ctx ends returns before most
+		// of its clients could even see their connection closed.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		cancel(errShutdown)
+		checkCancelled(t, x, p, "ctx was cancelled while all 4 clients were blocked reading an echo the server will never send. "+
+			"Cancelling a context does not unblock a Read: close each connection once ctx is done (context.AfterFunc).")
+		// At return, a goroutine of a correct ExchangeAll may still be ending
+		// (running, or ready to run), but none can wait anywhere: g.Wait has
+		// seen every client return, and each one's Exchange, its goroutines.
+		blocked := maps.Clone(x.left)
+		maps.DeleteFunc(blocked, func(_ int, g goroutine) bool { return g.busy() })
+		if len(blocked) > 0 {
+			t.Fatalf("ctx was cancelled while all 4 clients waited for their echo, and ExchangeAll returned while %s it "+
+				"started %s still blocked in your code, not stopped yet. Returning is not stopping: return only once every "+
+				"client has ended (g.Wait, which nothing should race: a select on ctx.Done() beside it, say, returns at once "+
+				"and leaves the clients behind). They end soon after, because their connections are closed. Where they were:\n\n%s",
+				count(len(blocked), "goroutine", "goroutines"), map[bool]string{true: "was", false: "were"}[len(blocked) == 1], where(blocked))
+		}
 	})
 }
 
