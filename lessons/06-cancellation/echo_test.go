@@ -12,6 +12,7 @@ package echo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -161,6 +162,38 @@ func TestServeWaitsForItsHandlers(t *testing.T) {
 		if s.err != nil {
 			l.fatalf(t, "Serve returned %q after ctx was cancelled; want nil", s.err)
 		}
+
+		// Again, with the listener closed (ctx lives on) just as Accept
+		// returns a connection: Serve's next Accept fails at once. On one
+		// CPU, a new goroutine runs only once the one that started it
+		// blocks, so that handler has not run yet when Serve stops
+		// accepting. It must be waited for all the same.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		l2 := newFakeListener(t)
+		s2 := start(t, l2)
+		release := make(chan struct{})
+		l2.holdAccept(release)
+		c, _ := s2.connectPipe(t) // Accept has it, and holds it
+		l2.Close()
+		close(release)
+		synctest.Wait()
+		if s2.stopped() {
+			why := "Count each handler before its goroutine starts: handlers.Go(…), or Add(1) before the go statement"
+			if _, _, addAt := waitGroupUse("Serve"); addAt != "" {
+				why = "wg.Add is called inside the goroutine (" + addAt + "): Wait saw a count of 0 and returned before " +
+					"that goroutine ran. Call Add before the go statement, or let wg.Go do it"
+			}
+			l2.fatalf(t, "its listener was closed just as Accept returned a connection, and Serve returned, with %s, while "+
+				"that connection's handler was still running (its client is still connected): on one CPU, as here, a new "+
+				"goroutine runs only once the one that started it blocks, so Serve can find the listener closed before the "+
+				"handler has even started. %s", errText(s2.err), why)
+		}
+		c.Close() // the client leaves: its handler ends
+		synctest.Wait()
+		if !s2.stopped() {
+			l2.fatalf(t, "its listener was closed and the only client had left, and Serve had not returned.\n"+
+				"Where your code is:\n\n%s", where(ourGoroutines()))
+		}
 	})
 }
 
@@ -270,6 +303,24 @@ func TestServePausesAfterAcceptErrorsUntilCancelled(t *testing.T) {
 		if n := len(l.acceptTimes()); n < 5 || n > 25 {
 			l.fatalf(t, "Accept was called %d times in 10s while it kept failing; want about 17: "+
 				"after each failure, pause (5ms at first, twice as long each time, never more than 1s), then try again", n)
+		}
+		// On the fake clock, pauses are exact: none may be longer than 1s,
+		// not even the one still going on.
+		calls := l.acceptTimes()
+		at := make([]string, len(calls))
+		for i := range calls {
+			at[i] = calls[i].Sub(calls[0]).String()
+		}
+		for i, next := range append(calls[1:], time.Now()) {
+			if pause := next.Sub(calls[i]); pause > time.Second {
+				paused := fmt.Sprintf("paused %v after failure %d of %d", pause, i+1, len(calls))
+				if i+1 == len(calls) {
+					paused = fmt.Sprintf("had been pausing for %v since its last failure (%d of %d)", pause, i+1, len(calls))
+				}
+				l.fatalf(t, "while Accept kept failing, the server %s (Accept was called at %s, from the first call): "+
+					"never pause more than 1s, or after a long spell of errors the server waits hours before it tries "+
+					"again. Double the pause up to 1s: min(2*delay, time.Second)", paused, firstFew(at, 20))
+			}
 		}
 		if !strings.Contains(logs.String(), "too many open files") {
 			l.fatalf(t, "Accept failed again and again with %q, and the server logged nothing about it; "+
