@@ -537,27 +537,29 @@ func TestExchangeLeavesNothingBehind(t *testing.T) {
 }
 
 // TestExchangeDoesNotDialWhenCancelled: with a ctx already cancelled,
-// Exchange fails at once, without connecting.
+// Exchange fails at once, without connecting, with an error that says why
+// ctx ended: the dial's own error too is only the symptom.
 func TestExchangeDoesNotDialWhenCancelled(t *testing.T) {
 	checkNoLeaks(t)
 	l := listen(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
+	ctx, cancel := context.WithCancelCause(t.Context())
+	cancel(errStopped)
 	_, err := exchange(ctx, l.Addr().String(), []string{"too late"}).wait(t, nil, func() string {
 		return "Its ctx was cancelled before it was called."
 	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Exchange with a cancelled ctx returned error %v; want one that wraps context.Canceled "+
-			"(errors.Is): dial with net.Dialer's DialContext, and return its error", err)
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, errStopped) {
+		t.Fatalf("Exchange with a cancelled ctx returned error %v; want one that wraps context.Cause(ctx) "+
+			"(errors.Is): dial with net.Dialer's DialContext, which fails at once, and return why ctx ended", err)
 	}
 	// A connection made is waiting for Accept already: a short bound only
 	// lets a late one pass unseen.
 	l.(*net.TCPListener).SetDeadline(time.Now().Add(100 * time.Millisecond))
 	if c, err := l.Accept(); err == nil {
 		c.Close()
-		t.Fatalf("Exchange with a cancelled ctx still connected to the server: net.Dial does not watch ctx; " +
-			"a net.Dialer's DialContext does, and does not even start")
+		t.Fatalf("Exchange with a cancelled ctx still connected to the server: net.Dial (or a Dialer's Dial) does " +
+			"not watch ctx; a net.Dialer's DialContext does, and does not even start")
 	}
+	expectCause(t, err, "Exchange was called with a ctx already cancelled")
 }
 
 // TestExchangeGivesUpWhenServerStalls: the server reads every line, echoes
