@@ -619,8 +619,12 @@ func TestExchangeGivesUpWhenServerStopsReading(t *testing.T) {
 
 // TestExchangeGivesUpWhileStillSending: the server answers every line at
 // once, before it has read them, and then reads nothing more: the client's
-// reader is done, its sender blocked in Write. Cancelling ctx must end
-// that Write too, and Exchange must say why.
+// reader is done, its sender blocked in Write. Exchange must wait for its
+// sender; cancelling ctx must end that Write too, and Exchange must say why.
+// On one CPU, a goroutine Exchange starts runs only once Exchange blocks:
+// the test holds Exchange as it registers its context.AfterFunc, after its
+// dial, until the server has sent every answer, so that its reader is done
+// before its sender has even started.
 func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 	checkNoLeaks(t)
 	lines := manyLines(2048)
@@ -630,7 +634,9 @@ func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 		close(answered)
 		c.waitEnd() // and read nothing until the test ends
 	})
-	ctx, cancel := context.WithCancelCause(t.Context())
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	cause, cancel := context.WithCancelCause(t.Context())
+	ctx := &heldContext{Context: cause, hold: func() { waitClosed(answered) }}
 	x := exchange(ctx, p.addr, lines)
 	// Cancel once the reader is done and the sender blocked: the given
 	// receive has returned, and send has not. (Code that does not call
@@ -651,8 +657,7 @@ func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 
 	if x.returned() {
 		t.Fatalf("Exchange returned (%d lines, error %v) before ctx was cancelled, though the server had read none of "+
-			"the lines it was sent: its sender cannot have finished. Does Exchange wait for its sender (wg.Wait()), "+
-			"and return its error?", len(x.got), x.err)
+			"the lines it was sent: its sender cannot have finished%s", len(x.got), x.err, x.returnedEarly())
 	}
 	cancel(errStopped)
 	_, err := x.wait(t, p, func() string {
@@ -661,9 +666,14 @@ func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 			"neither does a read deadline: close the connection when ctx is done (context.AfterFunc)."
 	})
 	if err == nil {
-		t.Fatalf("ctx was cancelled while Exchange was still sending, and Exchange returned no error, though the " +
-			"server had read none of the lines it was sent. Does Exchange wait for its sender (wg.Wait()), and " +
-			"return its error?")
+		why := "Does Exchange wait for its sender (wg.Wait()), and return its error? A deferred wg.Wait() is too late: " +
+			"`return replies, first` reads first before deferred calls run, while the sender may still set it"
+		if _, _, addAt := waitGroupUse("Exchange"); addAt != "" {
+			why = "wg.Add is called inside a goroutine it starts (" + addAt + "): Wait may have seen a count of 0 and " +
+				"returned before that goroutine ran. Call Add before the go statement, or let wg.Go do it"
+		}
+		t.Fatalf("ctx was cancelled while Exchange was still sending, and Exchange returned no error, though the "+
+			"server had read none of the lines it was sent. %s", why)
 	}
 	expectCause(t, err, "ctx was cancelled while Exchange was still sending")
 	x.expectNoneLeft(t, "Wait for every goroutine you start before you return.")
@@ -800,4 +810,23 @@ func (c *watchedContext) registered() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.count
+}
+
+// A heldContext runs hold when Exchange's own code (context.AfterFunc, not net's dial) asks for Done.
+type heldContext struct {
+	context.Context
+	hold func()
+}
+
+func (c *heldContext) Done() <-chan struct{} {
+	pcs := make([]uintptr, 10)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	f, more := frames.Next()
+	for more && strings.HasPrefix(f.Function, "context.") {
+		f, more = frames.Next()
+	}
+	if strings.HasSuffix(f.Function, ".Exchange") {
+		c.hold()
+	}
+	return c.Context.Done()
 }
