@@ -12,6 +12,7 @@ package echo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -161,6 +162,38 @@ func TestServeWaitsForItsHandlers(t *testing.T) {
 		if s.err != nil {
 			l.fatalf(t, "Serve returned %q after ctx was cancelled; want nil", s.err)
 		}
+
+		// Again, with the listener closed (ctx lives on) just as Accept
+		// returns a connection: Serve's next Accept fails at once. On one
+		// CPU, a new goroutine runs only once the one that started it
+		// blocks, so that handler has not run yet when Serve stops
+		// accepting. It must be waited for all the same.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		l2 := newFakeListener(t)
+		s2 := start(t, l2)
+		release := make(chan struct{})
+		l2.holdAccept(release)
+		c, _ := s2.connectPipe(t) // Accept has it, and holds it
+		l2.Close()
+		close(release)
+		synctest.Wait()
+		if s2.stopped() {
+			why := "Count each handler before its goroutine starts: handlers.Go(…), or Add(1) before the go statement"
+			if _, _, addAt := waitGroupUse("Serve"); addAt != "" {
+				why = "wg.Add is called inside the goroutine (" + addAt + "): Wait saw a count of 0 and returned before " +
+					"that goroutine ran. Call Add before the go statement, or let wg.Go do it"
+			}
+			l2.fatalf(t, "its listener was closed just as Accept returned a connection, and Serve returned, with %s, while "+
+				"that connection's handler was still running (its client is still connected): on one CPU, as here, a new "+
+				"goroutine runs only once the one that started it blocks, so Serve can find the listener closed before the "+
+				"handler has even started. %s", errText(s2.err), why)
+		}
+		c.Close() // the client leaves: its handler ends
+		synctest.Wait()
+		if !s2.stopped() {
+			l2.fatalf(t, "its listener was closed and the only client had left, and Serve had not returned.\n"+
+				"Where your code is:\n\n%s", where(ourGoroutines()))
+		}
 	})
 }
 
@@ -270,6 +303,24 @@ func TestServePausesAfterAcceptErrorsUntilCancelled(t *testing.T) {
 		if n := len(l.acceptTimes()); n < 5 || n > 25 {
 			l.fatalf(t, "Accept was called %d times in 10s while it kept failing; want about 17: "+
 				"after each failure, pause (5ms at first, twice as long each time, never more than 1s), then try again", n)
+		}
+		// On the fake clock, pauses are exact: none may be longer than 1s,
+		// not even the one still going on.
+		calls := l.acceptTimes()
+		at := make([]string, len(calls))
+		for i := range calls {
+			at[i] = calls[i].Sub(calls[0]).String()
+		}
+		for i, next := range append(calls[1:], time.Now()) {
+			if pause := next.Sub(calls[i]); pause > time.Second {
+				paused := fmt.Sprintf("paused %v after failure %d of %d", pause, i+1, len(calls))
+				if i+1 == len(calls) {
+					paused = fmt.Sprintf("had been pausing for %v since its last failure (%d of %d)", pause, i+1, len(calls))
+				}
+				l.fatalf(t, "while Accept kept failing, the server %s (Accept was called at %s, from the first call): "+
+					"never pause more than 1s, or after a long spell of errors the server waits hours before it tries "+
+					"again. Double the pause up to 1s: min(2*delay, time.Second)", paused, firstFew(at, 20))
+			}
 		}
 		if !strings.Contains(logs.String(), "too many open files") {
 			l.fatalf(t, "Accept failed again and again with %q, and the server logged nothing about it; "+
@@ -486,27 +537,29 @@ func TestExchangeLeavesNothingBehind(t *testing.T) {
 }
 
 // TestExchangeDoesNotDialWhenCancelled: with a ctx already cancelled,
-// Exchange fails at once, without connecting.
+// Exchange fails at once, without connecting, with an error that says why
+// ctx ended: the dial's own error too is only the symptom.
 func TestExchangeDoesNotDialWhenCancelled(t *testing.T) {
 	checkNoLeaks(t)
 	l := listen(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
+	ctx, cancel := context.WithCancelCause(t.Context())
+	cancel(errStopped)
 	_, err := exchange(ctx, l.Addr().String(), []string{"too late"}).wait(t, nil, func() string {
 		return "Its ctx was cancelled before it was called."
 	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Exchange with a cancelled ctx returned error %v; want one that wraps context.Canceled "+
-			"(errors.Is): dial with net.Dialer's DialContext, and return its error", err)
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, errStopped) {
+		t.Fatalf("Exchange with a cancelled ctx returned error %v; want one that wraps context.Cause(ctx) "+
+			"(errors.Is): dial with net.Dialer's DialContext, which fails at once, and return why ctx ended", err)
 	}
 	// A connection made is waiting for Accept already: a short bound only
 	// lets a late one pass unseen.
 	l.(*net.TCPListener).SetDeadline(time.Now().Add(100 * time.Millisecond))
 	if c, err := l.Accept(); err == nil {
 		c.Close()
-		t.Fatalf("Exchange with a cancelled ctx still connected to the server: net.Dial does not watch ctx; " +
-			"a net.Dialer's DialContext does, and does not even start")
+		t.Fatalf("Exchange with a cancelled ctx still connected to the server: net.Dial (or a Dialer's Dial) does " +
+			"not watch ctx; a net.Dialer's DialContext does, and does not even start")
 	}
+	expectCause(t, err, "Exchange was called with a ctx already cancelled")
 }
 
 // TestExchangeGivesUpWhenServerStalls: the server reads every line, echoes
@@ -566,8 +619,12 @@ func TestExchangeGivesUpWhenServerStopsReading(t *testing.T) {
 
 // TestExchangeGivesUpWhileStillSending: the server answers every line at
 // once, before it has read them, and then reads nothing more: the client's
-// reader is done, its sender blocked in Write. Cancelling ctx must end
-// that Write too, and Exchange must say why.
+// reader is done, its sender blocked in Write. Exchange must wait for its
+// sender; cancelling ctx must end that Write too, and Exchange must say why.
+// On one CPU, a goroutine Exchange starts runs only once Exchange blocks:
+// the test holds Exchange as it registers its context.AfterFunc, after its
+// dial, until the server has sent every answer, so that its reader is done
+// before its sender has even started.
 func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 	checkNoLeaks(t)
 	lines := manyLines(2048)
@@ -577,7 +634,9 @@ func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 		close(answered)
 		c.waitEnd() // and read nothing until the test ends
 	})
-	ctx, cancel := context.WithCancelCause(t.Context())
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	cause, cancel := context.WithCancelCause(t.Context())
+	ctx := &heldContext{Context: cause, hold: func() { waitClosed(answered) }}
 	x := exchange(ctx, p.addr, lines)
 	// Cancel once the reader is done and the sender blocked: the given
 	// receive has returned, and send has not. (Code that does not call
@@ -598,8 +657,7 @@ func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 
 	if x.returned() {
 		t.Fatalf("Exchange returned (%d lines, error %v) before ctx was cancelled, though the server had read none of "+
-			"the lines it was sent: its sender cannot have finished. Does Exchange wait for its sender (wg.Wait()), "+
-			"and return its error?", len(x.got), x.err)
+			"the lines it was sent: its sender cannot have finished%s", len(x.got), x.err, x.returnedEarly())
 	}
 	cancel(errStopped)
 	_, err := x.wait(t, p, func() string {
@@ -608,9 +666,14 @@ func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 			"neither does a read deadline: close the connection when ctx is done (context.AfterFunc)."
 	})
 	if err == nil {
-		t.Fatalf("ctx was cancelled while Exchange was still sending, and Exchange returned no error, though the " +
-			"server had read none of the lines it was sent. Does Exchange wait for its sender (wg.Wait()), and " +
-			"return its error?")
+		why := "Does Exchange wait for its sender (wg.Wait()), and return its error? A deferred wg.Wait() is too late: " +
+			"`return replies, first` reads first before deferred calls run, while the sender may still set it"
+		if _, _, addAt := waitGroupUse("Exchange"); addAt != "" {
+			why = "wg.Add is called inside a goroutine it starts (" + addAt + "): Wait may have seen a count of 0 and " +
+				"returned before that goroutine ran. Call Add before the go statement, or let wg.Go do it"
+		}
+		t.Fatalf("ctx was cancelled while Exchange was still sending, and Exchange returned no error, though the "+
+			"server had read none of the lines it was sent. %s", why)
 	}
 	expectCause(t, err, "ctx was cancelled while Exchange was still sending")
 	x.expectNoneLeft(t, "Wait for every goroutine you start before you return.")
@@ -747,4 +810,23 @@ func (c *watchedContext) registered() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.count
+}
+
+// A heldContext runs hold when Exchange's own code (context.AfterFunc, not net's dial) asks for Done.
+type heldContext struct {
+	context.Context
+	hold func()
+}
+
+func (c *heldContext) Done() <-chan struct{} {
+	pcs := make([]uintptr, 10)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	f, more := frames.Next()
+	for more && strings.HasPrefix(f.Function, "context.") {
+		f, more = frames.Next()
+	}
+	if strings.HasSuffix(f.Function, ".Exchange") {
+		c.hold()
+	}
+	return c.Context.Done()
 }

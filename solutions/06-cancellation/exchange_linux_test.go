@@ -20,7 +20,7 @@ func TestExchangeGivesUpDialling(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel) // most likely while it dials; if before, fine too
 	_, err := x.wait(t, nil, func() string {
 		return "Its ctx was cancelled while it was connecting to a server too busy to accept anyone: " +
-			"net.Dial does not watch ctx; a net.Dialer's DialContext does."
+			"net.Dial (or a Dialer's Dial) does not watch ctx; a net.Dialer's DialContext does."
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Exchange's ctx was cancelled while it was connecting, and it returned error %v; "+
