@@ -289,6 +289,7 @@ func TestServeReturnsWhenListenerCloses(t *testing.T) {
 func TestServePausesAfterAcceptErrorsUntilCancelled(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
+		logs.quiet() // seventeen lines, on purpose: shown only if this test fails
 		l := newFakeListener(t)
 		l.failAlways()
 		s := start(t, l)
@@ -346,6 +347,7 @@ func TestServePausesAfterAcceptErrorsUntilCancelled(t *testing.T) {
 func TestServeLogsClientErrorsButNotTheStop(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
+	logs.quiet() // a line, on purpose: shown only if this test fails
 	s := start(t, listen(t))
 	rude := s.connect(t)
 	rude.expectEcho(t, "about to vanish\n")

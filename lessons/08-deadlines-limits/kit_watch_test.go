@@ -504,6 +504,7 @@ type logCapture struct {
 	more     int      // lines after those
 	fatal    string   // what a log.Fatal or log.Panic call said, and where
 	reported bool     // the test has said so
+	silent   bool     // lines reach stderr only if the test fails (quiet)
 }
 
 // captureLog starts the test's capture of the log, if it has not started
@@ -518,9 +519,13 @@ func captureLog(t *testing.T) *logCapture {
 		return c
 	}
 	noteTest(t) // a test that ends the process fails by name (kit_exit_test.go)
-	c.t, c.lines, c.more, c.fatal, c.reported = t, nil, 0, "", false
+	c.t, c.lines, c.more, c.fatal, c.reported, c.silent = t, nil, 0, "", false, false
 	t.Cleanup(func() {
 		c.mu.Lock()
+		if c.silent && t.Failed() {
+			os.Stderr.WriteString(strings.Join(c.lines, ""))
+		}
+		c.silent = false // shown once, even by nested tests (a bubble's)
 		more, news := c.more, ""
 		if !c.reported {
 			news = c.fatal
@@ -545,7 +550,9 @@ func (c *logCapture) Write(p []byte) (int, error) {
 		}
 		if len(c.lines) < keepLines {
 			c.lines = append(c.lines, line)
-			os.Stderr.WriteString(line)
+			if !c.silent {
+				os.Stderr.WriteString(line)
+			}
 		} else {
 			c.more++
 		}
@@ -562,6 +569,15 @@ func (c *logCapture) Write(p []byte) (int, error) {
 		runtime.Goexit()
 	}
 	return len(p), nil
+}
+
+// quiet keeps the test's log off stderr unless the test fails: a test
+// that makes the code log on purpose (Accept failing again and again) must
+// not print its lines into the output of the tests after it.
+func (c *logCapture) quiet() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.silent = true
 }
 
 // fatalCall returns, if the caller is in a log.Fatal or log.Panic call,

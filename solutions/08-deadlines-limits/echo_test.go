@@ -80,6 +80,7 @@ func TestServeEchoesClientsAtOnce(t *testing.T) {
 func TestServeDisconnectsASilentClient(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
+		logs.quiet() // it logs on purpose: shown only if this test fails
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		synctest.Wait() // Serve is in Accept
@@ -152,6 +153,7 @@ func TestServeKeepsATypingClient(t *testing.T) {
 // chunk, from when each begins, not from bytes sent long ago.
 func TestServeDisconnectsAClientThatFallsSilent(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it disconnects clients, which the server logs: shown only if this test fails
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		synctest.Wait() // Serve is in Accept
@@ -180,6 +182,7 @@ func TestServeDisconnectsAClientThatFallsSilent(t *testing.T) {
 // it is cut off by Idle+Write (15s).
 func TestServeCutsOffAClientThatNeverReads(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it disconnects clients, which the server logs: shown only if this test fails
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		synctest.Wait() // Serve is in Accept
@@ -202,6 +205,7 @@ func TestServeCutsOffAClientThatNeverReads(t *testing.T) {
 // are gone, and going on would skip them.
 func TestServeLeavesNoHolesForASlowReader(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it disconnects clients, which the server logs: shown only if this test fails
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		c, _ := s.connectPipe(t)
@@ -235,6 +239,7 @@ func TestServeLeavesNoHolesForASlowReader(t *testing.T) {
 func TestServeLogsWhyAnEchoWentUnread(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
+		logs.quiet() // it logs on purpose: shown only if this test fails
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		c, conn := s.connectPipe(t)
@@ -261,6 +266,7 @@ func TestServeLogsWhyAnEchoWentUnread(t *testing.T) {
 // Read, until its deadline: it does not wake up again and again to look.
 func TestServeDoesNotPollAnIdleClient(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it disconnects clients, which the server logs: shown only if this test fails
 		l := newFakeListener(t)
 		s, conns := startPipe(t, l, tight)
 		c, _ := s.connectPipe(t)
@@ -327,6 +333,7 @@ func TestServeRefusesConnectionsOverTheCap(t *testing.T) {
 // it is served.
 func TestServeGivesBackTheSlotsOfFailedConnections(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it disconnects clients, which the server logs: shown only if this test fails
 		l := newFakeListener(t)
 		s, _ := startPipe(t, l, tight)
 		for round := 1; round <= 3; round++ {
@@ -384,6 +391,7 @@ func TestServeCountsTheCapWhereClientsAreAdmitted(t *testing.T) {
 func TestServePausesAfterAcceptErrors(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
+		logs.quiet() // it logs on purpose: shown only if this test fails
 		l := newFakeListener(t)
 		l.failAlways()
 		s, _ := startPipe(t, l, tight)
@@ -409,6 +417,7 @@ func TestServePausesAfterAcceptErrors(t *testing.T) {
 func TestServeLogsClientErrors(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
+	logs.quiet() // it logs on purpose: shown only if this test fails
 	s := start(t, listen(t), generous)
 	polite := s.connect(t)
 	if got, err := polite.sendAll([]byte("bye\n")); string(got) != "bye\n" || err != nil {
