@@ -439,11 +439,10 @@ func resetOrEcho(c *peerConn) {
 	}
 }
 
-// gate is a server that proves its clients run at the same time: it holds
-// every echo until all the sessions have arrived whole (the test sets the
-// barrier: p.releaseWhen), then echoes them all at once, or, reverse, the
-// last session first, each once the next one is echoed and the goroutines
-// (function literals of ExchangeAll) that ran the later ones have ended.
+// gate is a server that proves its clients run at the same time: it holds every echo until all the
+// sessions have arrived whole (the test sets the barrier: p.releaseWhen), then echoes them all at once, or,
+// reverse, the last session first, each once the next one is echoed and the goroutines (function literals
+// of ExchangeAll) that ran the later ones have ended.
 func gate(sessions [][]string, reverse bool) func(*peerConn) {
 	index := map[string]int{} // a session as sent, "\n" and all → its index
 	echoed := make([]chan struct{}, len(sessions))
@@ -484,7 +483,8 @@ func gated(p *peer, n int) func() string {
 	return func() string {
 		_, most := p.openAtOnce()
 		return fmt.Sprintf("The server echoes nothing until all %d clients have sent their whole session (every line, "+
-			"then CloseWrite); at most %d of them were ever connected at once: do your clients run one after another? "+
-			"Start every session in a goroutine of its own, and Wait only once the loop has started them all.", n, most)
+			"then CloseWrite); at most %d of them were ever connected at once: do your clients run one after another%s? "+
+			"Start every session in a goroutine of its own, and Wait only once the loop has started them all.", n, most,
+			map[bool]string{true: ", or a few at a time (a limit on how many run at once)"}[most > 1])
 	}
 }
