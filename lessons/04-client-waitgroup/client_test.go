@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/synctest"
 
@@ -52,6 +53,13 @@ func TestExchangeWaitsForItsWriter(t *testing.T) {
 			t.Fatalf("Exchange returned, with %s and %s, while its writer was still in CloseWrite (the test held it "+
 				"there): it did not wait for its writer. Count both goroutines (wg.Add(2)), and have each one call Done "+
 				"as it ends (defer wg.Done())", count(len(x.got), "reply", "replies"), errText(x.err))
+		}
+		if !x.returned() && conn.did("Close") {
+			t.Fatalf("Exchange closed conn while its writer was still in CloseWrite (the test held it there; the server: %s). "+
+				"Does the reader close it once it has every reply? On TCP, the writer's CloseWrite then fails (\"use of closed "+
+				"network connection\"), and Exchange returns that error with a complete echo. Close conn once both goroutines "+
+				"are done (defer conn.Close() runs after Wait), and before that only on a failure, to end the other one's "+
+				"Read or Write", p.accepted()[0].status())
 		}
 		release()
 		got, err := x.wait(t, p, echoing(p))
@@ -273,6 +281,15 @@ func TestExchangeAllReportsEveryFailure(t *testing.T) {
 					"ExchangeAll must wait for every client and keep each one's echo", i, results[i], sessions[i], i)
 			}
 		}
+		if !errors.Is(err, syscall.ECONNRESET) {
+			how := "its error is not inside yours"
+			if strings.Contains(err.Error(), "connection reset by peer") {
+				how = "the reset's words are there, not the error: it was wrapped with %v (or its text copied), which keeps the words and drops the error"
+			}
+			t.Fatalf("the server reset the connections of clients 1 and 3, and ExchangeAll returned:\n\t%v\nwhich names them, but "+
+				"errors.Is(err, syscall.ECONNRESET) is false: %s. Wrap each client's error with %%w at every step, fmt.Errorf(\"client %%d: %%w\", "+
+				"i, err), and errors.Join keeps every one", err, how)
+		}
 	})
 
 	t.Run("no server", func(t *testing.T) {
@@ -289,6 +306,10 @@ func TestExchangeAllReportsEveryFailure(t *testing.T) {
 				t.Fatalf("no client could connect; ExchangeAll returned:\n\t%v\nwant an error that names each of them (%q is missing)", err, name)
 			}
 		}
+		if dialErr := new(*net.OpError); !errors.As(err, dialErr) {
+			t.Fatalf("no client could connect; ExchangeAll returned:\n\t%v\nbut errors.As finds no *net.OpError in it, the error "+
+				"net.Dial returns: was it wrapped with %%v on its way? Wrap it with %%w at every step: fmt.Errorf(\"client %%d: %%w\", i, err)", err)
+		}
 	})
 }
 
@@ -302,23 +323,24 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 		t.Skip("cannot count this process's open sockets on " + runtime.GOOS)
 	}
 	sessions := sessionsOf(5, 3)
+	sessions[2] = []string{} // nothing to send: still a connection, to close
 	results, err := exchangeAll(p.addr, sessions).wait(t, p, echoing(p))
 	checkResults(t, sessions, results, err)
 	// The server closes its end of each connection once it has echoed it.
 	if left, _ := socks.waitClosed(); len(left) > 0 {
-		t.Fatalf("after ExchangeAll returned, %s it opened to run %d sessions %s still open (%s): "+
+		t.Fatalf("after ExchangeAll returned, %s opened while it ran %d sessions %s still open (%s; the test's server "+
+			"is in this process too, and keeps its end of a connection open until the client half-closes or closes its own): "+
 			"every connection must be closed by the time ExchangeAll returns: Exchange closes its conn (defer conn.Close()), "+
-			"and a connection that never reaches Exchange needs a Close of its own",
-			count(len(left), "connection", "connections"), len(sessions),
+			"and a connection that never reaches Exchange needs a Close of its own (sessions[2] is empty: does it skip Exchange?)",
+			count(len(left), "socket", "sockets"), len(sessions),
 			map[bool]string{true: "was", false: "were"}[len(left) == 1], firstFew(left, 5))
 	}
 }
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// exchange runs Exchange(conn, lines) in a goroutine of its own, and
-// exchangeAll ExchangeAll(addr, sessions); wait for them with x.wait
-// (kit_net_test.go).
+// exchange runs Exchange(conn, lines) in a goroutine of its own, and exchangeAll
+// ExchangeAll(addr, sessions); wait for them with x.wait (kit_net_test.go).
 func exchange(conn *clientConn, lines []string) *call[[]string] {
 	return goCall("Exchange", func() ([]string, error) { return Exchange(conn.conn, lines) })
 }
@@ -362,6 +384,8 @@ func checkError(t *testing.T, x *call[[]string], err, want error, what string) {
 		t.Fatalf("%s, and Exchange returned no error%s", what, x.returnedEarly())
 	case err == nil:
 		t.Fatalf("%s, and Exchange returned no error; return the first error either goroutine met", what)
+	case !errors.Is(err, want) && strings.Contains(err.Error(), want.Error()):
+		t.Fatalf("%s, and Exchange returned %q: its words, not the error (errors.Is(err, %q) is false): wrapped with %%v? Keep it with %%w: fmt.Errorf(\"…: %%w\", err)", what, err, want)
 	case !errors.Is(err, want):
 		t.Fatalf("%s, and Exchange returned %q; want that error, wrapped (errors.Is(err, %q)): "+
 			"the first goroutine to fail keeps its error; the other one's error only follows from closing conn", what, err, want)
@@ -385,9 +409,8 @@ func checkReplies(t *testing.T, x *call[[]string], lines, got []string, err erro
 	}
 }
 
-// checkResults fails the test unless ExchangeAll returned no error and
-// each session's echo in its slot. checkEveryEcho takes them in any order:
-// a wrong order fails TestExchangeAllKeepsResultsInOrder, and no other.
+// checkResults fails the test unless ExchangeAll returned no error and each session's echo in its slot.
+// checkEveryEcho takes them in any order: a wrong order fails TestExchangeAllKeepsResultsInOrder, and no other.
 func checkResults(t *testing.T, sessions, results [][]string, err error) {
 	t.Helper()
 	if err != nil {
@@ -416,11 +439,10 @@ func resetOrEcho(c *peerConn) {
 	}
 }
 
-// gate is a server that proves its clients run at the same time: it holds
-// every echo until all the sessions have arrived whole (the test sets the
-// barrier: p.releaseWhen), then echoes them all at once, or, reverse, the
-// last session first, each once the next one is echoed and the goroutines
-// (function literals of ExchangeAll) that ran the later ones have ended.
+// gate is a server that proves its clients run at the same time: it holds every echo until all the
+// sessions have arrived whole (the test sets the barrier: p.releaseWhen), then echoes them all at once, or,
+// reverse, the last session first, each once the next one is echoed and the goroutines (function literals
+// of ExchangeAll) that ran the later ones have ended.
 func gate(sessions [][]string, reverse bool) func(*peerConn) {
 	index := map[string]int{} // a session as sent, "\n" and all → its index
 	echoed := make([]chan struct{}, len(sessions))
@@ -461,7 +483,8 @@ func gated(p *peer, n int) func() string {
 	return func() string {
 		_, most := p.openAtOnce()
 		return fmt.Sprintf("The server echoes nothing until all %d clients have sent their whole session (every line, "+
-			"then CloseWrite); at most %d of them were ever connected at once: do your clients run one after another? "+
-			"Start every session in a goroutine of its own, and Wait only once the loop has started them all.", n, most)
+			"then CloseWrite); at most %d of them were ever connected at once: do your clients run one after another%s? "+
+			"Start every session in a goroutine of its own, and Wait only once the loop has started them all.", n, most,
+			map[bool]string{true: ", or a few at a time (a limit on how many run at once)"}[most > 1])
 	}
 }
