@@ -999,7 +999,7 @@ func (x *call[T]) returnedEarly() string {
 		msg = fmt.Sprintf(", while %s it started %s still running.", count(n, "goroutine", "goroutines"),
 			map[bool]string{true: "was", false: "were"}[n == 1])
 	}
-	switch waits, file, addAt := waitGroupUse(x.name); {
+	switch waits, file, addAt, deferAt := waitGroupUse(x.name); {
 	case !waits:
 		return msg + fmt.Sprintf(" %s (%s) calls no Wait: nothing makes it wait for the goroutines it starts. "+
 			"Call wg.Wait() once they are all started, before reading what they wrote", x.name, file)
@@ -1009,6 +1009,10 @@ func (x *call[T]) returnedEarly() string {
 			"statement, or let wg.Go do it; go vet ./... reports such an Add. Such an Add races with Wait: on runs where "+
 			"the goroutine happens to come first, the race detector (-race) still reports it, as a DATA RACE", addAt,
 			map[bool]string{true: " (on one CPU, as in this test, it always has)"}[runtime.GOMAXPROCS(0) == 1])
+	case deferAt != "":
+		return msg + fmt.Sprintf(" %s defers its Wait (%s): a deferred call runs after the return statement has taken "+
+			"its results, so they were read before Wait waited, and Wait only delayed the return. Call wg.Wait() before "+
+			"the return, not deferred", x.name, deferAt)
 	}
 	return msg + fmt.Sprintf(" %s calls Wait, yet it returned before its goroutines were done: does the count include "+
 		"every goroutine before Wait runs, and does each one call Done only as it ends?", x.name)
@@ -1016,9 +1020,9 @@ func (x *call[T]) returnedEarly() string {
 
 // waitGroupUse reads the function fn in the package's non-test files:
 // the file it is in, whether it calls a Wait method, and where an Add is
-// called inside a goroutine it starts ("client.go:12"; "": nowhere). If
-// it cannot tell, it claims nothing.
-func waitGroupUse(fn string) (waits bool, file, addAt string) {
+// called inside a goroutine it starts ("client.go:12"; "": nowhere), and
+// where its body defers a Wait. If it cannot tell, it claims nothing.
+func waitGroupUse(fn string) (waits bool, file, addAt, deferAt string) {
 	method := func(n ast.Node) string { // "Wait" for wg.Wait()
 		if c, ok := n.(*ast.CallExpr); ok {
 			if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
@@ -1036,6 +1040,11 @@ func waitGroupUse(fn string) (waits bool, file, addAt string) {
 		}
 		for _, d := range f.Decls {
 			if d, ok := d.(*ast.FuncDecl); ok && d.Recv == nil && d.Name.Name == fn {
+				for _, s := range d.Body.List {
+					if s, ok := s.(*ast.DeferStmt); ok && method(s.Call) == "Wait" && deferAt == "" {
+						deferAt = fmt.Sprintf("%s:%d", name, fset.Position(s.Pos()).Line)
+					}
+				}
 				ast.Inspect(d, func(n ast.Node) bool {
 					waits = waits || method(n) == "Wait"
 					if g, ok := n.(*ast.GoStmt); ok {
@@ -1048,11 +1057,11 @@ func waitGroupUse(fn string) (waits bool, file, addAt string) {
 					}
 					return true
 				})
-				return waits, name, addAt
+				return waits, name, addAt, deferAt
 			}
 		}
 	}
-	return true, "", "" // not found: claim nothing
+	return true, "", "", "" // not found: claim nothing
 }
 
 // expectNoneLeft fails the test unless every goroutine the call started
