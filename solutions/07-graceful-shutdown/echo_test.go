@@ -80,7 +80,10 @@ func TestShutdownStopsTheServer(t *testing.T) {
 
 	if err := shutdown(srv, context.Background()).waitErr(t, func() string {
 		return "Shutdown was called with no client connected (the only one had left)."
-	}); err != nil {
+	}); errors.Is(err, errPanicked) {
+		what, advice := panicked(err)
+		t.Fatalf("Shutdown, with no client connected, %s. Want it to return nil%s", what, advice)
+	} else if err != nil {
 		t.Fatalf("Shutdown with no client connected returned %v; want nil", err)
 	}
 	if st, ok := waitClosed(s.done); !ok {
@@ -108,7 +111,11 @@ func TestShutdownStopsTheServer(t *testing.T) {
 	}
 	if err := shutdown(srv, context.Background()).waitErr(t, func() string {
 		return "Shutdown was called again, after Shutdown and then Serve had returned: is a lock left locked?"
-	}); err != nil {
+	}); errors.Is(err, errPanicked) {
+		what, advice := panicked(err)
+		t.Fatalf("Shutdown, called again once the server had stopped, %s. A second call must be harmless, "+
+			"and return nil%s", what, advice)
+	} else if err != nil {
 		t.Fatalf("Shutdown, called again once the server had stopped, returned %v; want nil: a second call must be harmless", err)
 	}
 }
@@ -248,6 +255,13 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 	case len(r.got) < read:
 		var why string
 		switch {
+		case seen.closedWhileHeld && seen.deadlines > before.deadlines:
+			why = fmt.Sprintf("Shutdown set a deadline on the connection, and closed it too, while its handler was "+
+				"writing the echo of %d of them (the test held that Write until Shutdown acted on the connection), "+
+				"though its ctx (context.Background()) never ends: closing a connection under its handler loses what "+
+				"it holds. Two causes fit: Shutdown closes every connection as it begins, besides the read deadline "+
+				"(leave the Close to the cut-off), or its cut-off ran before ctx was done. Wait for <-ctx.Done() "+
+				"itself: a ctx without a deadline has a zero Deadline(), and a timer set from it fires at once", held)
 		case seen.closedWhileHeld:
 			why = fmt.Sprintf("Shutdown closed the connection while its handler was writing the echo of %d of them "+
 				"(the test held that Write until Shutdown acted on the connection): closing a connection under its "+
@@ -629,8 +643,9 @@ func TestShutdownTwice(t *testing.T) {
 		synctest.Wait()
 		for _, x := range []*call[struct{}]{first, second} {
 			if x.returned() && errors.Is(x.err, errPanicked) {
-				l.fatalf(t, "%v, called a second time while the first call waited for a handler: "+
-					"a second call must be harmless; a channel closed twice panics", x.err)
+				what, advice := panicked(x.err)
+				l.fatalf(t, "Shutdown, called a second time while the first call waited for a handler, %s. "+
+					"A second call must be harmless%s", what, advice)
 			}
 			if x.returned() {
 				l.fatalf(t, "with a handler still writing its echo, two calls to Shutdown at once: one returned (%v) "+
@@ -739,6 +754,16 @@ func shutdown(srv *Server, ctx context.Context) *call[struct{}] {
 
 var errPanicked = errors.New("Shutdown panicked")
 
+// panicked says, for a message, what a call that panicked panicked with,
+// and, for a channel closed twice, the advice.
+func panicked(err error) (what, advice string) {
+	value := strings.TrimPrefix(err.Error(), errPanicked.Error()+": ")
+	if strings.Contains(value, "close of closed channel") {
+		advice = ": a channel closed twice panics, so close it only once (sync.Once), or do without it"
+	}
+	return "panicked: " + value, advice
+}
+
 // waitErr waits for the call to return, by progress, and returns its
 // error. (Not x.wait: the server's handlers started before the call, and
 // its reading of the stacks would miss them.)
@@ -759,7 +784,8 @@ func (x *call[T]) expectReturned(t *testing.T, l *fakeListener, want error, situ
 		l.fatalf(t, "%s had not returned, and %s. Where your code is:\n\n%s", x.name, situation, where(ourGoroutines()))
 	}
 	if errors.Is(x.err, errPanicked) {
-		l.fatalf(t, "%v (%s): a second call must be harmless; a channel closed twice panics, sync.Once does not", x.err, situation)
+		what, advice := panicked(x.err)
+		l.fatalf(t, "%s %s (%s)%s", x.name, what, situation, advice)
 	}
 	if (want == nil && x.err != nil) || !errors.Is(x.err, want) {
 		l.fatalf(t, "%s returned %v, and %s; want %v", x.name, x.err, situation, want)
