@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -81,8 +83,7 @@ func TestShutdownStopsTheServer(t *testing.T) {
 	if err := shutdown(srv, context.Background()).waitErr(t, func() string {
 		return "Shutdown was called with no client connected (the only one had left)."
 	}); errors.Is(err, errPanicked) {
-		what, advice := panicked(err)
-		t.Fatalf("Shutdown, with no client connected, %s. Want it to return nil%s", what, advice)
+		t.Fatalf("Shutdown, with no client connected, %v; want it to return nil", err)
 	} else if err != nil {
 		t.Fatalf("Shutdown with no client connected returned %v; want nil", err)
 	}
@@ -112,9 +113,8 @@ func TestShutdownStopsTheServer(t *testing.T) {
 	if err := shutdown(srv, context.Background()).waitErr(t, func() string {
 		return "Shutdown was called again, after Shutdown and then Serve had returned: is a lock left locked?"
 	}); errors.Is(err, errPanicked) {
-		what, advice := panicked(err)
-		t.Fatalf("Shutdown, called again once the server had stopped, %s. A second call must be harmless, "+
-			"and return nil%s", what, advice)
+		t.Fatalf("Shutdown, called again once the server had stopped, %v. A second call must be harmless, "+
+			"and return nil", err)
 	} else if err != nil {
 		t.Fatalf("Shutdown, called again once the server had stopped, returned %v; want nil: a second call must be harmless", err)
 	}
@@ -430,7 +430,8 @@ func TestShutdownFinishesTheEchoInProgress(t *testing.T) {
 // handler has returned. The test holds a quiet client's handler in its
 // Read, after Shutdown woke it: Shutdown must not return until it is let go.
 // Then again, for a handler whose goroutine has not run yet when Shutdown
-// begins (one CPU, and Shutdown begun from Serve's next Accept).
+// begins (one CPU, and Shutdown begun from Serve's next Accept); and once
+// more, for the race detector, with Shutdown let go as Accept returns.
 func TestShutdownWaitsForItsHandlers(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		l := newFakeListener(t)
@@ -493,6 +494,42 @@ func TestShutdownWaitsForItsHandlers(t *testing.T) {
 			first.release()
 			synctest.Wait()
 			y.expectReturned(t, l2, nil, "every handler had returned")
+		}
+
+		// Once more, with Shutdown let go just before Accept returns a
+		// connection: on one CPU it runs once Serve has checked the
+		// connection, noted it, counted its handler, and blocked in its next
+		// Accept. Counted before the unlock, that count is there for
+		// Shutdown to see; counted after, it is there too, on one CPU, but
+		// only by luck, and the race detector (-race) reports the handler's
+		// WaitGroup.Add racing with Shutdown's Wait. (A listener and a
+		// connection that share no lock with Shutdown: a kit listener's lock
+		// would order that Add before the Wait, and hide the race. Both hold
+		// Serve and the handler, once Shutdown stopped them, until the test
+		// lets them go: so Shutdown has to wait, and the race is seen.)
+		hold, begin := make(chan struct{}), make(chan struct{})
+		l3 := &bareListener{conns: make(chan net.Conn), closed: make(chan struct{}), hold: hold}
+		l3.onAccept = func() { close(begin) } // in Serve's goroutine
+		srv3 := &Server{}
+		serve3 := goCall("Serve", func() (struct{}, error) { return struct{}{}, srv3.Serve(l3) })
+		z := goCall("Shutdown", func() (struct{}, error) { <-begin; return struct{}{}, srv3.Shutdown(context.Background()) })
+		select {
+		case l3.conns <- &bareConn{stop: make(chan struct{}), hold: hold}:
+		case <-time.After(patience): // on the fake clock: once nothing else can happen
+			l.fatalf(t, "Serve, on a new Server, had not accepted a connection %v after a client connected", patience)
+		}
+		synctest.Wait()
+		if z.returned() && len(handlers()) > 0 {
+			l.fatalf(t, "Shutdown returned (%v) while a handler was still running (the test held it, after its Read "+
+				"was woken): that of a connection Serve had accepted just before. Count each handler before its "+
+				"goroutine starts, under the lock: s.handlers.Go(…)", z.err)
+		}
+		close(hold)
+		synctest.Wait()
+		z.expectReturned(t, l, nil, "its only client was quiet, and had been told to stop")
+		if !serve3.returned() || !errors.Is(serve3.err, ErrServerClosed) {
+			l.fatalf(t, "Shutdown had returned, and Serve had not returned ErrServerClosed (returned: %v, err: %v)",
+				serve3.returned(), serve3.err)
 		}
 	})
 }
@@ -643,9 +680,8 @@ func TestShutdownTwice(t *testing.T) {
 		synctest.Wait()
 		for _, x := range []*call[struct{}]{first, second} {
 			if x.returned() && errors.Is(x.err, errPanicked) {
-				what, advice := panicked(x.err)
-				l.fatalf(t, "Shutdown, called a second time while the first call waited for a handler, %s. "+
-					"A second call must be harmless%s", what, advice)
+				l.fatalf(t, "Shutdown, called a second time while the first call waited for a handler, %v. "+
+					"A second call must be harmless", x.err)
 			}
 			if x.returned() {
 				l.fatalf(t, "with a handler still writing its echo, two calls to Shutdown at once: one returned (%v) "+
@@ -746,23 +782,16 @@ func shutdown(srv *Server, ctx context.Context) *call[struct{}] {
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("%w: %v", errPanicked, r)
+				if strings.Contains(err.Error(), "close of closed channel") {
+					err = fmt.Errorf("%w (a channel closed twice panics: close it only once, with sync.Once, or do without it)", err)
+				}
 			}
 		}()
 		return struct{}{}, srv.Shutdown(ctx)
 	})
 }
 
-var errPanicked = errors.New("Shutdown panicked")
-
-// panicked says, for a message, what a call that panicked panicked with,
-// and, for a channel closed twice, the advice.
-func panicked(err error) (what, advice string) {
-	value := strings.TrimPrefix(err.Error(), errPanicked.Error()+": ")
-	if strings.Contains(value, "close of closed channel") {
-		advice = ": a channel closed twice panics, so close it only once (sync.Once), or do without it"
-	}
-	return "panicked: " + value, advice
-}
+var errPanicked = errors.New("panicked")
 
 // waitErr waits for the call to return, by progress, and returns its
 // error. (Not x.wait: the server's handlers started before the call, and
@@ -784,8 +813,7 @@ func (x *call[T]) expectReturned(t *testing.T, l *fakeListener, want error, situ
 		l.fatalf(t, "%s had not returned, and %s. Where your code is:\n\n%s", x.name, situation, where(ourGoroutines()))
 	}
 	if errors.Is(x.err, errPanicked) {
-		what, advice := panicked(x.err)
-		l.fatalf(t, "%s %s (%s)%s", x.name, what, situation, advice)
+		l.fatalf(t, "%s %v; %s", x.name, x.err, situation)
 	}
 	if (want == nil && x.err != nil) || !errors.Is(x.err, want) {
 		l.fatalf(t, "%s returned %v, and %s; want %v", x.name, x.err, situation, want)
@@ -819,6 +847,50 @@ func readAll(t *testing.T, l *fakeListener, c net.Conn, msg string) {
 			"got %q, then %v. Bytes read but never echoed: let the handler finish (a read deadline), do not close "+
 			"its connection", msg, got, err)
 	}
+}
+
+// A bareListener hands Serve the connections sent on conns; a bareConn is
+// a quiet client's, whose Read waits for a read deadline (or Close). Both
+// sync with nothing but their channels (see TestShutdownWaitsForItsHandlers),
+// and once stopped, they return only once hold is closed.
+type bareListener struct {
+	conns        chan net.Conn
+	closed, hold chan struct{}
+	once         sync.Once
+	onAccept     func() // runs before Accept returns a connection
+}
+
+func (l *bareListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		l.onAccept()
+		return c, nil
+	case <-l.closed:
+		<-l.hold
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *bareListener) Close() error   { l.once.Do(func() { close(l.closed) }); return nil }
+func (l *bareListener) Addr() net.Addr { return fakeAddr{} }
+
+type bareConn struct {
+	stop, hold chan struct{}
+	once       sync.Once
+}
+
+func (c *bareConn) Read([]byte) (int, error)         { <-c.stop; <-c.hold; return 0, os.ErrDeadlineExceeded }
+func (c *bareConn) Write(b []byte) (int, error)      { return len(b), nil }
+func (c *bareConn) Close() error                     { c.once.Do(func() { close(c.stop) }); return nil }
+func (c *bareConn) SetDeadline(t time.Time) error    { return c.SetReadDeadline(t) }
+func (c *bareConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *bareConn) LocalAddr() net.Addr              { return fakeAddr{} }
+func (c *bareConn) RemoteAddr() net.Addr             { return fakeAddr{} }
+func (c *bareConn) SetReadDeadline(t time.Time) error {
+	if !t.IsZero() {
+		c.Close()
+	}
+	return nil
 }
 
 // handlers returns the goroutines of the code under test that are still
