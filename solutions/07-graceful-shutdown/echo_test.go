@@ -503,22 +503,21 @@ func TestShutdownWaitsForItsHandlers(t *testing.T) {
 		// Shutdown to see; counted after, it is there too, on one CPU, but
 		// only by luck, and the race detector (-race) reports the handler's
 		// WaitGroup.Add racing with Shutdown's Wait. (A listener and a
-		// connection that share no lock with Shutdown: a kit listener's lock
-		// would order that Add before the Wait, and hide the race. Both hold
-		// Serve and the handler, once Shutdown stopped them, until the test
-		// lets them go: so Shutdown has to wait, and the race is seen.)
+		// connection that share no lock with Shutdown, a bare: a kit
+		// listener's lock would order that Add before the Wait, and hide the
+		// race. It holds Serve and the handler, once Shutdown stopped them,
+		// until the test lets them go: so Shutdown has to wait, and the race
+		// is seen.)
 		hold, begin := make(chan struct{}), make(chan struct{})
-		l3 := &bareListener{conns: make(chan net.Conn), closed: make(chan struct{}), hold: hold}
-		l3.onAccept = func() { close(begin) } // in Serve's goroutine
+		end, _ := net.Pipe()
+		l3 := &bare{Conn: end, stop: make(chan struct{}), hold: hold, onAccept: func() { close(begin) }} // in Serve's goroutine
 		srv3 := &Server{}
 		serve3 := goCall("Serve", func() (struct{}, error) { return struct{}{}, srv3.Serve(l3) })
 		z := goCall("Shutdown", func() (struct{}, error) { <-begin; return struct{}{}, srv3.Shutdown(context.Background()) })
-		select {
-		case l3.conns <- &bareConn{stop: make(chan struct{}), hold: hold}:
-		case <-time.After(patience): // on the fake clock: once nothing else can happen
-			l.fatalf(t, "Serve, on a new Server, had not accepted a connection %v after a client connected", patience)
-		}
 		synctest.Wait()
+		if !isClosed(begin) {
+			l.fatalf(t, "Serve, on a new Server, never called Accept")
+		}
 		if z.returned() && len(handlers()) > 0 {
 			l.fatalf(t, "Shutdown returned (%v) while a handler was still running (the test held it, after its Read "+
 				"was woken): that of a connection Serve had accepted just before. Count each handler before its "+
@@ -781,10 +780,8 @@ func shutdown(srv *Server, ctx context.Context) *call[struct{}] {
 	return goCall("Shutdown", func() (_ struct{}, err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				err = fmt.Errorf("%w: %v", errPanicked, r)
-				if strings.Contains(err.Error(), "close of closed channel") {
-					err = fmt.Errorf("%w (a channel closed twice panics: close it only once, with sync.Once, or do without it)", err)
-				}
+				twice := map[bool]string{true: " (a channel closed twice panics: close it only once, with sync.Once, or do without it)"}
+				err = fmt.Errorf("%w: %v%s", errPanicked, r, twice[fmt.Sprint(r) == "close of closed channel"])
 			}
 		}()
 		return struct{}{}, srv.Shutdown(ctx)
@@ -849,49 +846,33 @@ func readAll(t *testing.T, l *fakeListener, c net.Conn, msg string) {
 	}
 }
 
-// A bareListener hands Serve the connections sent on conns; a bareConn is
-// a quiet client's, whose Read waits for a read deadline (or Close). Both
-// sync with nothing but their channels (see TestShutdownWaitsForItsHandlers),
-// and once stopped, they return only once hold is closed.
-type bareListener struct {
-	conns        chan net.Conn
-	closed, hold chan struct{}
-	once         sync.Once
-	onAccept     func() // runs before Accept returns a connection
-}
-
-func (l *bareListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		l.onAccept()
-		return c, nil
-	case <-l.closed:
-		<-l.hold
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *bareListener) Close() error   { l.once.Do(func() { close(l.closed) }); return nil }
-func (l *bareListener) Addr() net.Addr { return fakeAddr{} }
-
-type bareConn struct {
+// A bare is a listener and its one quiet client's connection, with no lock
+// (see TestShutdownWaitsForItsHandlers): Accept runs onAccept and returns the
+// bare itself; then Accept and Read wait for Close or a deadline, then hold.
+type bare struct {
+	net.Conn   // a pipe's end, for the methods below do not cover (Serve needs none)
+	accepted   bool
 	stop, hold chan struct{}
 	once       sync.Once
+	onAccept   func()
 }
 
-func (c *bareConn) Read([]byte) (int, error)         { <-c.stop; <-c.hold; return 0, os.ErrDeadlineExceeded }
-func (c *bareConn) Write(b []byte) (int, error)      { return len(b), nil }
-func (c *bareConn) Close() error                     { c.once.Do(func() { close(c.stop) }); return nil }
-func (c *bareConn) SetDeadline(t time.Time) error    { return c.SetReadDeadline(t) }
-func (c *bareConn) SetWriteDeadline(time.Time) error { return nil }
-func (c *bareConn) LocalAddr() net.Addr              { return fakeAddr{} }
-func (c *bareConn) RemoteAddr() net.Addr             { return fakeAddr{} }
-func (c *bareConn) SetReadDeadline(t time.Time) error {
-	if !t.IsZero() {
-		c.Close()
+func (b *bare) Accept() (net.Conn, error) {
+	if !b.accepted {
+		b.accepted = true
+		b.onAccept()
+		return b, nil
 	}
-	return nil
+	b.Read(nil)
+	return nil, net.ErrClosed
 }
+
+func (b *bare) Read([]byte) (int, error)        { <-b.stop; <-b.hold; return 0, os.ErrDeadlineExceeded }
+func (b *bare) Write(p []byte) (int, error)     { return len(p), nil }
+func (b *bare) Close() error                    { b.once.Do(func() { close(b.stop) }); return nil }
+func (b *bare) SetDeadline(time.Time) error     { return b.Close() }
+func (b *bare) SetReadDeadline(time.Time) error { return b.Close() }
+func (b *bare) Addr() net.Addr                  { return fakeAddr{} }
 
 // handlers returns the goroutines of the code under test that are still
 // in handle (or goodbye, which handle calls).
