@@ -179,7 +179,7 @@ func TestServeWaitsForItsHandlers(t *testing.T) {
 		synctest.Wait()
 		if s2.stopped() {
 			why := "Count each handler before its goroutine starts: handlers.Go(…), or Add(1) before the go statement"
-			if _, _, addAt := waitGroupUse("Serve"); addAt != "" {
+			if _, _, addAt, _ := waitGroupUse("Serve"); addAt != "" {
 				why = "wg.Add is called inside the goroutine (" + addAt + "): Wait saw a count of 0 and returned before " +
 					"that goroutine ran. Call Add before the go statement, or let wg.Go do it"
 			}
@@ -670,7 +670,7 @@ func TestExchangeGivesUpWhileStillSending(t *testing.T) {
 	if err == nil {
 		why := "Does Exchange wait for its sender (wg.Wait()), and return its error? A deferred wg.Wait() is too late: " +
 			"`return replies, first` reads first before deferred calls run, while the sender may still set it"
-		if _, _, addAt := waitGroupUse("Exchange"); addAt != "" {
+		if _, _, addAt, _ := waitGroupUse("Exchange"); addAt != "" {
 			why = "wg.Add is called inside a goroutine it starts (" + addAt + "): Wait may have seen a count of 0 and " +
 				"returned before that goroutine ran. Call Add before the go statement, or let wg.Go do it"
 		}

@@ -51,6 +51,7 @@ func TestServeEchoesClientsAtOnce(t *testing.T) {
 func TestServeLogsClientErrors(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
+	logs.quiet() // it logs on purpose: shown only if this test fails
 	s, _ := start(t, listen(t))
 	polite := s.connect(t)
 	if got, err := polite.sendAll([]byte("bye\n")); string(got) != "bye\n" || err != nil {
@@ -580,6 +581,7 @@ func TestShutdownClosesConnectionAcceptedAsItBegins(t *testing.T) {
 func TestShutdownCutsOffWhenCtxEnds(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
+		logs.quiet() // it logs on purpose: shown only if this test fails
 		l := newFakeListener(t)
 		s, srv := start(t, l)
 		before := ourGoroutines()
@@ -729,6 +731,7 @@ func TestServeForgetsConnectionsThatEnded(t *testing.T) {
 func TestServePausesAfterAcceptErrors(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		logs := captureLog(t)
+		logs.quiet() // it logs on purpose: shown only if this test fails
 		l := newFakeListener(t)
 		l.failAlways()
 		s, srv := start(t, l)
