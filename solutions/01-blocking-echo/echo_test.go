@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -156,14 +159,53 @@ func TestServeSurvivesAcceptErrors(t *testing.T) {
 	s := start(t, l)
 	got, err := s.connect(t).sendAll([]byte("hello after 3 failed Accepts\n"))
 	if string(got) != "hello after 3 failed Accepts\n" || err != nil {
-		s.fatalf(t, "Accept failed 3 times with %q, then a client got %s and %s; "+
-			"only a closed listener (errors.Is(err, net.ErrClosed)) ends Serve: for other errors, wait a little and Accept again",
-			acceptError, short(string(got)), explain(err))
+		saw := fmt.Sprintf("Accept failed 3 times with %q, then a client got %s and %s", acceptError, short(string(got)), explain(err))
+		if gs := ourGoroutines(); !s.stopped() && len(gs) > 0 {
+			why := "Serve had not returned, but it did not serve the client"
+			for _, g := range gs {
+				if g.in("Sleep") {
+					why = "Serve had not returned: it was still in time.Sleep, pausing after a failed Accept. " +
+						"Is the pause far longer than you meant? Start at 5ms, never more than 1s " +
+						"(a time.Duration already has its unit: delay*time.Millisecond makes 5ms into 83 minutes)"
+				}
+			}
+			t.Fatalf("%s. %s. Where your code was:\n\n%s", saw, why, where(gs))
+		}
+		s.fatalf(t, "%s; only a closed listener (errors.Is(err, net.ErrClosed)) ends Serve: "+
+			"for other errors, wait a little and Accept again", saw)
 	}
 	if !strings.Contains(logs.String(), "too many open files") {
 		t.Fatalf("Accept failed 3 times with %q, and the server logged nothing about it; "+
 			"log the error before you retry, or no one will know why clients wait. The log:\n%s", acceptError, logs)
 	}
+}
+
+// TestServeSurvivesAnyAcceptError: not only "too many open files": any
+// Accept error other than a closed listener gets a pause and another try,
+// whether or not it says it is temporary. On a fake clock (testing/synctest).
+func TestServeSurvivesAnyAcceptError(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		errs := []error{
+			&net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.ENOBUFS)},
+			&net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EPROTO)},
+			errors.New("accept: the listener's own trouble"),
+		}
+		l := newScriptedListener(append(errs, nil)...)
+		s := start(t, l)
+		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
+		synctest.Wait()
+		calls := l.acceptTimes()
+		if s.stopped() {
+			t.Fatalf("Accept failed with %q, and Serve returned (err = %v) instead of trying again. "+
+				"Only a closed listener (errors.Is(err, net.ErrClosed)) ends Serve: after any other error, "+
+				"whatever it is (not only \"too many open files\", and temporary or not), pause and Accept again",
+				errs[min(len(calls), len(errs))-1], s.err)
+		}
+		if len(calls) < len(errs)+2 {
+			t.Fatalf("Accept failed %d times, and 10s later Serve had called it only %d times in all; "+
+				"pause at most 1s, then Accept again. Where your code was:\n\n%s", len(errs), len(calls), where(ourGoroutines()))
+		}
+	})
 }
 
 // TestServePausesAfterAcceptErrors: when Accept keeps failing, the server waits
@@ -223,6 +265,40 @@ func TestServePausesAfterAcceptErrors(t *testing.T) {
 				"(double it after each failure in a row) up to 1s, so a lasting failure costs next to nothing. The pauses: %s",
 				longest, firstFew(list, 10))
 		}
+		if pauses[0] > 5*time.Millisecond {
+			l.fatalf(t, "the first pause after a failed Accept was %v: start at 5ms, so that a short trouble costs "+
+				"clients next to nothing. Does the pause carry over from earlier failures, kept in a variable outside accept "+
+				"(earlier tests made Accept fail too)? The pauses: %s", pauses[0], firstFew(list, 10))
+		}
+	})
+}
+
+// TestServeStartsPauseOverAfterAccept: an Accept that works ends the
+// trouble, so the next failure pauses as briefly as the very first one,
+// not as long as the last pause before it. On a fake clock.
+func TestServeStartsPauseOverAfterAccept(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newScriptedListener(acceptError, acceptError, acceptError, nil, acceptError)
+		s := start(t, l)
+		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
+		synctest.Wait()
+		calls := l.acceptTimes()
+		saw := "Accept failed 3 times, let a client in (who left at once), then failed once more"
+		if s.stopped() {
+			t.Fatalf("%s; Serve returned (err = %v) after %d calls to Accept. Only a closed listener ends Serve",
+				saw, s.err, len(calls))
+		}
+		if len(calls) < 6 {
+			t.Fatalf("%s; 10s later Serve had called Accept only %d times in all (want 6: pause, at most 1s, "+
+				"and Accept again). Where your code was:\n\n%s", saw, len(calls), where(ourGoroutines()))
+		}
+		first, after := calls[1].Sub(calls[0]), calls[5].Sub(calls[4])
+		if after > first {
+			t.Fatalf("%s: the server paused %v after that failure, but only %v after the very first one. "+
+				"An Accept that works ends the trouble: start the pause over (5ms) after it. Is the pause kept from "+
+				"before the client (not set back after a success)? Then one failure, hours later, waits the longest pause",
+				saw, after, first)
+		}
 	})
 }
 
@@ -255,4 +331,54 @@ func start(t *testing.T, l net.Listener) *server {
 	s := startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
 	s.stoppedBy = "closed its listener"
 	return s
+}
+
+// A scriptedListener's Accepts go as its script says, one entry each, in
+// order: an error fails that Accept; nil hands out a client that leaves at
+// once (a pipe whose other end is closed). Past the script, Accept waits
+// for Close. It notes when Accept was called, on the fake clock. Create it
+// inside the bubble.
+type scriptedListener struct {
+	mu     sync.Mutex
+	script []error
+	calls  []time.Time
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newScriptedListener(script ...error) *scriptedListener {
+	return &scriptedListener{script: script, closed: make(chan struct{})}
+}
+
+func (l *scriptedListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	l.calls = append(l.calls, time.Now())
+	next, scripted := error(nil), len(l.script) > 0
+	if scripted {
+		next, l.script = l.script[0], l.script[1:]
+	}
+	l.mu.Unlock()
+	switch {
+	case scripted && next != nil:
+		return nil, next
+	case scripted:
+		client, conn := net.Pipe()
+		client.Close()
+		return conn, nil
+	}
+	<-l.closed
+	return nil, &net.OpError{Op: "accept", Net: "pipe", Err: net.ErrClosed}
+}
+
+func (l *scriptedListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *scriptedListener) Addr() net.Addr { return fakeAddr{} }
+
+func (l *scriptedListener) acceptTimes() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.calls...)
 }
