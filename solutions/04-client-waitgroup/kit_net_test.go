@@ -119,7 +119,8 @@ func startServer(t *testing.T, l net.Listener, serve func(ctx context.Context, l
 		t.Errorf("at the end of the test, every client had closed its connection, Serve had returned and no goroutine "+
 			"of yours was left, yet %s the server accepted %s still open (%s): closed by no one, ever. handle must "+
 			"close conn on every path: when the client is done, and when io.Copy fails (a reset, say): "+
-			"defer conn.Close()", count(len(left), "connection", "connections"),
+			"defer conn.Close() (CloseWrite is not Close: it ends only the sending side, and the socket stays open)",
+			count(len(left), "connection", "connections"),
 			map[bool]string{true: "was", false: "were"}[len(left) == 1], firstFew(left, 5))
 	})
 	return s
