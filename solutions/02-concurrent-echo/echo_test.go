@@ -491,7 +491,7 @@ func expectEchoWatched(t *testing.T, s *server, c *client, msg string) {
 		c.Close() // ends the Read
 		<-read
 		loop := ""
-		if st.busy() > 0 && st.spun {
+		if st.busy() > 0 {
 			loop = " Does your code loop around a call that returns at once, such as a Read with a deadline " +
 				"already past (SetReadDeadline(time.Now())), which returns without a byte? A Read with no deadline " +
 				"blocks until bytes come: io.Copy(conn, conn) waits, and uses no CPU meanwhile."
