@@ -25,7 +25,7 @@ func TestServeEchoesTwoClientsAtOnce(t *testing.T) {
 	l := &acceptWatcher{Listener: listen(t)}
 	s := start(t, l)
 	a := s.connect(t)
-	a.expectEcho(t, "I am client A, and I will stay connected\n")
+	expectEchoWatched(t, s, a, "I am client A, and I will stay connected\n")
 
 	b := s.connect(t)
 	if _, err := b.Write([]byte("I am client B\n")); err != nil {
@@ -87,8 +87,9 @@ func TestServeEchoesManyClientsAtOnce(t *testing.T) {
 			s.fatalf(t, "20 clients connected; client %d sent %q and got back %q and %s. "+
 				"Either no goroutine serves its connection (start one as soon as it is accepted), or one serves "+
 				"another client's: does each goroutine get a conn of its own (conn, err := inside the loop), "+
-				"not a variable the loop shares with every goroutine?",
-				i+1, msg, got[:n], explain(err))
+				"not a variable the loop shares with every goroutine? Or Serve serves fewer than 20 clients at once "+
+				"(a limit, a semaphore): this server has no limit. Where your code is:\n\n%s",
+				i+1, msg, got[:n], explain(err), where(ourGoroutines()))
 		}
 	}
 }
@@ -131,6 +132,39 @@ func TestServeEchoesEachMessage(t *testing.T) {
 	for _, msg := range []string{"hello\n", "echo, echo, echo\n", "no newline", "x"} {
 		c.expectEcho(t, msg)
 	}
+}
+
+// TestServeWaitsQuietlyOnIdleClients: a client that stays connected and
+// says nothing costs the server nothing: its handler waits in one Read
+// until bytes come, instead of waking again and again to check. On a fake
+// clock (testing/synctest), where ten seconds of silence take no time, and
+// the tapped connection counts the handler's Reads.
+func TestServeWaitsQuietlyOnIdleClients(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		l := newFakeListener(t)
+		conns := tap(l)
+		s := startServer(t, l, func(context.Context, net.Listener) error { return Serve(conns) })
+		s.stoppedBy = "closed its listener"
+		c, _ := s.connectPipe(t)
+		expectPipeEcho(t, c, "hello\n")
+		synctest.Wait() // the handler waits for the next bytes
+		before := conns.seen()
+		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
+		synctest.Wait()
+		after := conns.seen()
+		if reads := after.reads - before.reads; reads > 10 {
+			l.fatalf(t, "a client stayed connected and silent for 10s (on the test's fake clock), and meanwhile the "+
+				"server began %d Reads on its connection and set %d deadlines: it wakes again and again to check for "+
+				"bytes, instead of waiting for them. Each wake-up costs CPU, for every idle client: a thousand quiet "+
+				"clients keep a core busy doing nothing. A Read blocks until bytes come or the client leaves: no "+
+				"deadline is needed to wait, and io.Copy(conn, conn) waits in one Read",
+				reads, after.deadlines-before.deadlines)
+		}
+		if err := pipeEcho(c, "still here after 10s\n"); err != nil {
+			l.fatalf(t, "a client stayed connected and silent for 10s (on the test's fake clock), then sent "+
+				"%q and got %v: a quiet client is still a client, served until it leaves", "still here after 10s\n", err)
+		}
+	})
 }
 
 // TestServeClosesConnectionWhenClientIsDone: once the client says it has nothing
@@ -225,6 +259,37 @@ func TestServeKeepsServingAfterClientReset(t *testing.T) {
 	})
 	if strings.Contains(logs.String(), next.LocalAddr().String()) {
 		t.Fatalf("the server logged an error for client %s, which did nothing wrong. The log:\n%s", next.LocalAddr(), logs)
+	}
+}
+
+// TestServeKeepsServingAfterManyClientResets: a hundred clients, one
+// after another, each echoed and then reset; the next is still served.
+// Whatever a server counts per client, it must give back however the
+// client left.
+func TestServeKeepsServingAfterManyClientResets(t *testing.T) {
+	checkNoLeaks(t)
+	s := start(t, listen(t))
+	const resets = 100
+	for i := 1; i <= resets+1; i++ {
+		c := s.connect(t)
+		msg := fmt.Sprintf("client %d\n", i)
+		got := make([]byte, len(msg))
+		_, err := c.Write([]byte(msg))
+		n := 0
+		if err == nil {
+			n, err = io.ReadFull(c, got)
+		}
+		if err != nil || string(got) != msg {
+			s.fatalf(t, "%d clients, one after another, were each echoed and then reset their connection; "+
+				"client %d sent %q and got back %q and %s. Something in Serve stops serving after clients that fail: "+
+				"is a slot (a semaphore, a count of clients) given back only when handle returns nil? Give it back "+
+				"however handle returns (defer). Where your code is:\n\n%s",
+				i-1, i, msg, got[:n], explain(err), where(ourGoroutines()))
+		}
+		if i <= resets {
+			c.SetLinger(0) // a reset: handle returns an error
+			c.Close()
+		}
 	}
 }
 
@@ -336,7 +401,28 @@ func TestServeReturnsWhenListenerCloses(t *testing.T) {
 		t.Fatalf("after its listener was closed, Serve returned %q; want nil: "+
 			"check errors.Is(err, net.ErrClosed) and return nil, the normal way to stop", s.err)
 	}
-	c.expectEcho(t, "still here after Serve returned\n")
+	msg := "still here after Serve returned\n"
+	got := make([]byte, len(msg))
+	_, err := c.Write([]byte(msg))
+	n := 0
+	if err == nil {
+		n, err = io.ReadFull(c, got)
+	}
+	switch {
+	case err != nil && !isTimeout(err):
+		t.Fatalf("the test closed the listener and Serve returned nil, as it should; then the client, still "+
+			"connected, sent %q and got back %q and then %s: the connection ended with Serve. Does Serve close the "+
+			"connections as it returns? A defer conn.Close() inside Serve's loop runs only when Serve returns, for "+
+			"every connection at once. Or does the handler stop when Serve does? Only handle closes conn, once its "+
+			"client is done. The log:\n%s", msg, got[:n], explain(err), s.logs)
+	case err != nil:
+		t.Fatalf("the test closed the listener and Serve returned nil, as it should; then the client, still "+
+			"connected, sent %q and got back %q and then %s: does the handler stop echoing when Serve returns? "+
+			"It goes on until its own client leaves. Where your code is:\n\n%s", msg, got[:n], explain(err),
+			where(ourGoroutines()))
+	case string(got) != msg:
+		t.Fatalf("after Serve returned, sent %q, got back %q; an echo sends back exactly the bytes it received", msg, got)
+	}
 }
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
@@ -379,4 +465,45 @@ func (l *acceptWatcher) serveBusyElsewhere() map[int]goroutine {
 		}
 	}
 	return nil
+}
+
+// expectEchoWatched is c.expectEcho, with the wait in the test's hands: if
+// no echo comes, the message says what the wait saw (every goroutine of
+// the code blocked, or one that kept running without ever blocking: a busy
+// loop) and where the code is, which c's own Read, that only gives up,
+// cannot tell.
+func expectEchoWatched(t *testing.T, s *server, c *client, msg string) {
+	t.Helper()
+	if _, err := c.Write([]byte(msg)); err != nil {
+		s.fatalf(t, "write %q: %v", msg, err)
+	}
+	got := make([]byte, len(msg))
+	var n int
+	var err error
+	read := make(chan struct{})
+	c.patience = 2 * stallCap // the wait below gives up first, and says why
+	go func() {
+		defer close(read)
+		n, err = io.ReadFull(c, got)
+	}()
+	st, ok := waitClosed(read)
+	if !ok {
+		c.Close() // ends the Read
+		<-read
+		loop := ""
+		if st.busy() > 0 {
+			loop = " Does your code loop around a call that returns at once, such as a Read with a deadline " +
+				"already past (SetReadDeadline(time.Now())), which returns without a byte? A Read with no deadline " +
+				"blocks until bytes come: io.Copy(conn, conn) waits, and uses no CPU meanwhile."
+		}
+		s.fatalf(t, "sent %q, and no echo came: %s.%s Where your code is:\n\n%s", msg, st, loop, where(st.gs))
+	}
+	c.patience = patience
+	if err != nil {
+		s.fatalf(t, "sent %q, got back %q and then %s; handle must write back everything it reads, "+
+			"and keep the connection open until the client is done", msg, got[:n], explain(err))
+	}
+	if string(got) != msg {
+		t.Fatalf("sent %q, got back %q; an echo sends back exactly the bytes it received", msg, got)
+	}
 }
