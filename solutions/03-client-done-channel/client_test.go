@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"slices"
@@ -154,6 +155,23 @@ func TestExchangeHalfClosesAfterTheLastLine(t *testing.T) {
 	}
 }
 
+// TestExchangeSendsNothingForNoLines: no lines, no bytes: Exchange
+// half-closes at once, and returns no replies and no error.
+func TestExchangeSendsNothingForNoLines(t *testing.T) {
+	checkNoLeaks(t)
+	p := startPeer(t, (*peerConn).echo)
+	x := exchange(p.dial(t), nil)
+	replies, err := x.wait(t, p, func() string {
+		return "Exchange was given no lines; the server echoes every byte until the client half-closes."
+	})
+	p.waitClosed(t) // the server has read all there was
+	if in, _ := p.traffic(); in > 0 || len(replies) > 0 || err != nil {
+		t.Fatalf("Exchange was given no lines; it sent %d bytes, then returned the replies %q and %s. Want nothing sent, "+
+			"no replies and no error. Causes that fit: a \"\\n\" written even when there is no line "+
+			"(strings.Join(lines, \"\\n\") + \"\\n\", say): send each line with its own", in, replies, errText(err))
+	}
+}
+
 // TestExchangeClosesTheConnection: Exchange uses its connection up, so it closes
 // it when it is done with it, even when all went well.
 func TestExchangeClosesTheConnection(t *testing.T) {
@@ -186,14 +204,11 @@ func TestExchangeWaitsForTheLastReply(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if i == len(lines)-1 {
-				// Hold the last reply back a little: a client that does
-				// not wait for its reader returns meanwhile. A client
-				// that waits only waits longer: this cannot fail it.
-				select {
-				case <-time.After(100 * time.Millisecond):
-				case <-c.ended():
-				}
+			// Hold the last reply back until the test has seen the client
+			// wait for it: one that does not wait for its reader returns
+			// meanwhile.
+			if i == len(lines)-1 && !c.hold() {
+				return
 			}
 			if _, err := io.WriteString(c, line); err != nil {
 				return
@@ -202,8 +217,24 @@ func TestExchangeWaitsForTheLastReply(t *testing.T) {
 		c.readAll()
 	})
 	x := exchange(p.dial(t), lines)
+	// While the last reply is held back, a client waiting for it is blocked
+	// (its reader in Read, Exchange receiving a report) and uses no CPU.
+	var busy map[int]goroutine
+	st, ok := waitUntil(func() bool {
+		held, _ := p.holding()
+		busy = startedSince(x.before)
+		maps.DeleteFunc(busy, func(_ int, g goroutine) bool { return !g.busy() })
+		return held > 0 && len(busy) == 0 || x.returned()
+	})
+	if !ok && len(busy) > 0 {
+		t.Fatalf("the server held the last reply back, and %s of your code kept running meanwhile: %s. A goroutine that "+
+			"waits for a report, or a reply, is blocked in a receive or a Read and uses no CPU; a loop around a select with "+
+			"a default (or a check of a flag) keeps a CPU busy as long as the server takes. Receive from the channel, "+
+			"without a default. Where:\n\n%s", count(len(busy), "goroutine", "goroutines"), st, where(busy))
+	}
+	p.release()
 	x.wait(t, p, func() string {
-		return "The server echoed every line, the last one a moment after the others."
+		return "The server echoed every line, the last one once your client was waiting for it."
 	})
 	if d := describe(lines, x); d != "" {
 		t.Fatalf("the server echoed every line; %s", d)
@@ -432,10 +463,9 @@ func checkCleanedUp(t *testing.T, x *call[[]string], closed bool) {
 // nothing, so that the race detector sees two goroutines that record an
 // error in one variable.
 type brokenConn struct {
-	net.Conn // nil: Exchange needs only Read, Write and Close
-	readErr  error
-	closing  sync.Once
-	closed   chan struct{}
+	readErr error
+	closing sync.Once
+	closed  chan struct{}
 }
 
 func (c *brokenConn) Read([]byte) (int, error) {
@@ -447,6 +477,14 @@ func (c *brokenConn) Read([]byte) (int, error) {
 
 func (*brokenConn) Write([]byte) (int, error) { return 0, writeFailure }
 func (c *brokenConn) Close() error            { c.closing.Do(func() { close(c.closed) }); return nil }
+
+// The rest of net.Conn, harmless: correct code may name its peer in an
+// error, or set a deadline.
+func (*brokenConn) LocalAddr() net.Addr              { return fakeAddr{} }
+func (*brokenConn) RemoteAddr() net.Addr             { return fakeAddr{} }
+func (*brokenConn) SetDeadline(time.Time) error      { return nil }
+func (*brokenConn) SetReadDeadline(time.Time) error  { return nil }
+func (*brokenConn) SetWriteDeadline(time.Time) error { return nil }
 
 // checkReplyError: Exchange failed with the reader's error, which wraps
 // io.EOF (or io.ErrUnexpectedEOF) and says more than that.
