@@ -117,6 +117,7 @@ func TestServeMakesSecondClientWait(t *testing.T) {
 func TestServeKeepsServingAfterClientReset(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
+	logs.quiet() // it makes the code log on purpose: shown only if this test fails
 	s := start(t, listen(t))
 	c := s.connect(t)
 	c.expectEcho(t, "about to vanish\n")
@@ -155,6 +156,7 @@ func TestServeKeepsServingAfterClientReset(t *testing.T) {
 func TestServeSurvivesAcceptErrors(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
+	logs.quiet() // it makes the code log on purpose: shown only if this test fails
 	l := &flakyListener{Listener: listen(t), failures: 3}
 	s := start(t, l)
 	got, err := s.connect(t).sendAll([]byte("hello after 3 failed Accepts\n"))
@@ -185,6 +187,7 @@ func TestServeSurvivesAcceptErrors(t *testing.T) {
 // whether or not it says it is temporary. On a fake clock (testing/synctest).
 func TestServeSurvivesAnyAcceptError(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it makes the code log on purpose: shown only if this test fails
 		errs := []error{
 			&net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.ENOBUFS)},
 			&net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EPROTO)},
@@ -214,6 +217,7 @@ func TestServeSurvivesAnyAcceptError(t *testing.T) {
 // ten seconds of failures take no time at all, and the pauses are exact.
 func TestServePausesAfterAcceptErrors(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it makes the code log on purpose: shown only if this test fails
 		l := newFakeListener(t)
 		l.failAlways()
 		s := start(t, l)
@@ -278,6 +282,7 @@ func TestServePausesAfterAcceptErrors(t *testing.T) {
 // not as long as the last pause before it. On a fake clock.
 func TestServeStartsPauseOverAfterAccept(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it makes the code log on purpose: shown only if this test fails
 		l := newScriptedListener(acceptError, acceptError, acceptError, nil, acceptError)
 		s := start(t, l)
 		time.Sleep(10 * time.Second) // on the fake clock: no real time passes

@@ -229,6 +229,7 @@ func TestServeTakesClientsOneAfterAnother(t *testing.T) {
 func TestServeKeepsServingAfterClientReset(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
+	logs.quiet() // it makes the code log on purpose: shown only if this test fails
 	s := start(t, listen(t))
 	c := s.connect(t)
 	c.expectEcho(t, "about to vanish\n")
@@ -268,6 +269,7 @@ func TestServeKeepsServingAfterClientReset(t *testing.T) {
 // client left.
 func TestServeKeepsServingAfterManyClientResets(t *testing.T) {
 	checkNoLeaks(t)
+	captureLog(t).quiet() // it makes the code log on purpose: shown only if this test fails
 	s := start(t, listen(t))
 	const resets = 100
 	for i := 1; i <= resets+1; i++ {
@@ -298,6 +300,7 @@ func TestServeKeepsServingAfterManyClientResets(t *testing.T) {
 func TestServeSurvivesAcceptErrors(t *testing.T) {
 	checkNoLeaks(t)
 	logs := captureLog(t)
+	logs.quiet() // it makes the code log on purpose: shown only if this test fails
 	l := &flakyListener{Listener: listen(t), failures: 3}
 	s := start(t, l)
 	got, err := s.connect(t).sendAll([]byte("hello after 3 failed Accepts\n"))
@@ -318,6 +321,7 @@ func TestServeSurvivesAcceptErrors(t *testing.T) {
 // ten seconds of failures take no time at all, and the pauses are exact.
 func TestServePausesAfterAcceptErrors(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
+		captureLog(t).quiet() // it makes the code log on purpose: shown only if this test fails
 		l := newFakeListener(t)
 		l.failAlways()
 		s := start(t, l)
