@@ -201,10 +201,9 @@ func TestExchangeAllReleasesBlockedClientsOnFailure(t *testing.T) {
 	close(fail)
 	results, err := x.wait(t, p, func() string {
 		return "Client 2 failed, and the other clients were still blocked reading an echo the server will never send. " +
-			"Cancelling a context does not unblock a Read: close each connection once the group's context is done. " +
-			"Either nothing does; or context.AfterFunc is registered too late (`defer context.AfterFunc(…)` registers it " +
-			"only as dialExchange returns: call it at once, and defer the stop it returns); or the ctx your clients use " +
-			"is not the one errgroup.WithContext returned."
+			"A cancelled context does not unblock a Read: close each connection once the group's context is done. " +
+			"Causes that fit: nothing closes them; context.AfterFunc comes too late (`defer context.AfterFunc(…)` " +
+			"registers it only as dialExchange returns); the ctx your clients use is not errgroup.WithContext's."
 	})
 	failOnFatal(t)
 	checkReset(t, results, err, 2)
