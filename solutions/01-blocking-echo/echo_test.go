@@ -198,6 +198,10 @@ func TestServeSurvivesAnyAcceptError(t *testing.T) {
 		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
 		synctest.Wait()
 		calls := l.acceptTimes()
+		if s.stopped() && len(calls) == 0 {
+			t.Fatalf("Serve returned (err = %v) without calling Accept: it must accept connections until its "+
+				"listener is closed", s.err)
+		}
 		if s.stopped() {
 			t.Fatalf("Accept failed with %q, and Serve returned (err = %v) instead of trying again. "+
 				"Only a closed listener (errors.Is(err, net.ErrClosed)) ends Serve: after any other error, "+
@@ -290,8 +294,8 @@ func TestServeStartsPauseOverAfterAccept(t *testing.T) {
 		calls := l.acceptTimes()
 		saw := "Accept failed 3 times, let a client in (who left at once), then failed once more"
 		if s.stopped() {
-			t.Fatalf("%s; Serve returned (err = %v) after %d calls to Accept. Only a closed listener ends Serve",
-				saw, s.err, len(calls))
+			t.Fatalf("Serve returned (err = %v) after %d calls to Accept; the test's listener fails 3 times, lets in "+
+				"a client who leaves at once, then fails once more. Only a closed listener ends Serve", s.err, len(calls))
 		}
 		if len(calls) < 6 {
 			t.Fatalf("%s; 10s later Serve had called Accept only %d times in all (want 6: pause, at most 1s, "+
