@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -193,7 +192,8 @@ func TestServeSurvivesAnyAcceptError(t *testing.T) {
 			&net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EPROTO)},
 			errors.New("accept: the listener's own trouble"),
 		}
-		l := newScriptedListener(append(errs, nil)...)
+		l := newFakeListener(t)
+		l.script(t, append(errs, nil)...)
 		s := start(t, l)
 		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
 		synctest.Wait()
@@ -287,7 +287,8 @@ func TestServePausesAfterAcceptErrors(t *testing.T) {
 func TestServeStartsPauseOverAfterAccept(t *testing.T) {
 	inBubble(t, func(t *testing.T) {
 		captureLog(t).quiet() // it makes the code log on purpose: shown only if this test fails
-		l := newScriptedListener(acceptError, acceptError, acceptError, nil, acceptError)
+		l := newFakeListener(t)
+		l.script(t, acceptError, acceptError, acceptError, nil, acceptError)
 		s := start(t, l)
 		time.Sleep(10 * time.Second) // on the fake clock: no real time passes
 		synctest.Wait()
@@ -340,54 +341,4 @@ func start(t *testing.T, l net.Listener) *server {
 	s := startServer(t, l, func(_ context.Context, l net.Listener) error { return Serve(l) })
 	s.stoppedBy = "closed its listener"
 	return s
-}
-
-// A scriptedListener's Accepts go as its script says, one entry each, in
-// order: an error fails that Accept; nil hands out a client that leaves at
-// once (a pipe whose other end is closed). Past the script, Accept waits
-// for Close. It notes when Accept was called, on the fake clock. Create it
-// inside the bubble.
-type scriptedListener struct {
-	mu     sync.Mutex
-	script []error
-	calls  []time.Time
-	closed chan struct{}
-	once   sync.Once
-}
-
-func newScriptedListener(script ...error) *scriptedListener {
-	return &scriptedListener{script: script, closed: make(chan struct{})}
-}
-
-func (l *scriptedListener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	l.calls = append(l.calls, time.Now())
-	next, scripted := error(nil), len(l.script) > 0
-	if scripted {
-		next, l.script = l.script[0], l.script[1:]
-	}
-	l.mu.Unlock()
-	switch {
-	case scripted && next != nil:
-		return nil, next
-	case scripted:
-		client, conn := net.Pipe()
-		client.Close()
-		return conn, nil
-	}
-	<-l.closed
-	return nil, &net.OpError{Op: "accept", Net: "pipe", Err: net.ErrClosed}
-}
-
-func (l *scriptedListener) Close() error {
-	l.once.Do(func() { close(l.closed) })
-	return nil
-}
-
-func (l *scriptedListener) Addr() net.Addr { return fakeAddr{} }
-
-func (l *scriptedListener) acceptTimes() []time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]time.Time(nil), l.calls...)
 }

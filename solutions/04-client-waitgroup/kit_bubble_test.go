@@ -68,8 +68,8 @@ func inBubble(t *testing.T, f func(t *testing.T)) {
 type fakeListener struct {
 	conns  chan *fakeConn
 	closed chan struct{}
-	queued []*fakeConn // see queue
-	leave  []net.Conn  // queue's clients: they leave when the listener is closed
+	next   []acceptResult // see script and queue
+	leave  []net.Conn     // queue's clients: they leave when the listener is closed
 
 	mu       sync.Mutex
 	closes   int
@@ -121,11 +121,14 @@ func (l *fakeListener) Accept() (net.Conn, error) {
 		return nil, acceptError
 	}
 	l.mu.Lock()
-	if len(l.queued) > 0 {
-		c := l.queued[0]
-		l.queued = l.queued[1:]
+	if len(l.next) > 0 {
+		next := l.next[0]
+		l.next = l.next[1:]
 		l.mu.Unlock()
-		return c, nil
+		if next.err != nil {
+			return nil, next.err
+		}
+		return next.conn, nil
 	}
 	l.mu.Unlock()
 	select {
@@ -228,6 +231,29 @@ func (l *fakeListener) holdAccept(release <-chan struct{}) {
 	l.onAccept = func() { <-release }
 }
 
+// An acceptResult is what one Accept returns, set ahead by script or queue.
+type acceptResult struct {
+	conn *fakeConn
+	err  error
+}
+
+// script has the next Accepts go as results say, in order (call it before
+// the server starts): an error fails that Accept; nil hands out a client
+// who leaves at once (a pipe whose other end is closed).
+func (l *fakeListener) script(t *testing.T, results ...error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, err := range results {
+		next := acceptResult{err: err}
+		if err == nil {
+			client, conn := newPipe(t)
+			client.Close()
+			next.conn = conn
+		}
+		l.next = append(l.next, next)
+	}
+}
+
 // queue has n clients connect at once, before Serve asks for them (call it
 // before the server starts): the next n Accept calls each return one
 // without waiting. It returns the server's ends. The clients leave when
@@ -242,8 +268,8 @@ func (l *fakeListener) queue(t *testing.T, n int) []*fakeConn {
 		client, conn := newPipe(t)
 		ends = append(ends, conn)
 		l.leave = append(l.leave, client)
+		l.next = append(l.next, acceptResult{conn: conn})
 	}
-	l.queued = append(l.queued, ends...)
 	return ends
 }
 
