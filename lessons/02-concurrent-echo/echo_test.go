@@ -25,7 +25,7 @@ func TestServeEchoesTwoClientsAtOnce(t *testing.T) {
 	l := &acceptWatcher{Listener: listen(t)}
 	s := start(t, l)
 	a := s.connect(t)
-	expectEchoWatched(t, s, a, "I am client A, and I will stay connected\n")
+	a.expectEcho(t, "I am client A, and I will stay connected\n")
 
 	b := s.connect(t)
 	if _, err := b.Write([]byte("I am client B\n")); err != nil {
@@ -469,45 +469,4 @@ func (l *acceptWatcher) serveBusyElsewhere() map[int]goroutine {
 		}
 	}
 	return nil
-}
-
-// expectEchoWatched is c.expectEcho, with the wait in the test's hands: if
-// no echo comes, the message says what the wait saw (every goroutine of
-// the code blocked, or one that kept running without ever blocking: a busy
-// loop) and where the code is, which c's own Read, that only gives up,
-// cannot tell.
-func expectEchoWatched(t *testing.T, s *server, c *client, msg string) {
-	t.Helper()
-	if _, err := c.Write([]byte(msg)); err != nil {
-		s.fatalf(t, "write %q: %v", msg, err)
-	}
-	got := make([]byte, len(msg))
-	var n int
-	var err error
-	read := make(chan struct{})
-	c.patience = 2 * stallCap // the wait below gives up first, and says why
-	go func() {
-		defer close(read)
-		n, err = io.ReadFull(c, got)
-	}()
-	st, ok := waitClosed(read)
-	if !ok {
-		c.Close() // ends the Read
-		<-read
-		loop := ""
-		if st.busy() > 0 {
-			loop = " Does your code loop around a call that returns at once, such as a Read with a deadline " +
-				"already past (SetReadDeadline(time.Now())), which returns without a byte? A Read with no deadline " +
-				"blocks until bytes come: io.Copy(conn, conn) waits, and uses no CPU meanwhile."
-		}
-		s.fatalf(t, "sent %q, and no echo came: %s.%s Where your code is:\n\n%s", msg, st, loop, where(st.gs))
-	}
-	c.patience = patience
-	if err != nil {
-		s.fatalf(t, "sent %q, got back %q and then %s; handle must write back everything it reads, "+
-			"and keep the connection open until the client is done", msg, got[:n], explain(err))
-	}
-	if string(got) != msg {
-		t.Fatalf("sent %q, got back %q; an echo sends back exactly the bytes it received", msg, got)
-	}
 }

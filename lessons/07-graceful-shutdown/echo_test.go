@@ -273,7 +273,10 @@ func TestShutdownEchoesEveryByteItRead(t *testing.T) {
 				"while its handler was writing the echo of %d of them (the test held that Write until Shutdown acted on "+
 				"the connection): the Write timed out. Stop only the reads: conn.SetReadDeadline(time.Now())", held)
 		case errors.Is(r.err, syscall.ECONNRESET):
-			why = "A reset throws away the echo on its way: let handle finish, instead of closing the connection under it"
+			why = "A reset throws away the echo on its way. Two causes fit: something closed the connection under its " +
+				"handler (Shutdown as it began, or handle itself before it had written all it read), or its cut-off ran " +
+				"before ctx was done, though ctx (context.Background()) never ends: a ctx without a deadline has a zero " +
+				"Deadline(), and a timer set from it fires at once"
 		default:
 			why = "Closing a connection under its handler loses what it holds; a read deadline lets io.Copy write " +
 				"what it has read, then return"
@@ -356,6 +359,36 @@ func TestShutdownCutsOffAtItsDeadline(t *testing.T) {
 }
 
 // ---- in a bubble, on a fake clock ----
+
+// TestServeReturnsWhenItsListenerClosesDuringShutdown: whoever closes the
+// listener, Serve returns, even while Shutdown runs at that moment in
+// another goroutine. Serve then reads whether Shutdown has begun while
+// Shutdown says so, with nothing between the two to order them but the
+// server's own lock: the race detector (make runs the tests with it)
+// reports a read of that state made without the lock.
+func TestServeReturnsWhenItsListenerClosesDuringShutdown(t *testing.T) {
+	checkNoLeaks(t)
+	l, srv := listen(t), &Server{}
+	// A bare listener, not start's tapped one: the tap's own lock would
+	// order the two and hide the race.
+	s := startServer(t, l, func(context.Context, net.Listener) error { return srv.Serve(l) })
+	s.stoppedBy = "closed its listener"
+	c := s.connect(t)
+	c.expectEcho(t, "served\n") // Serve has taken l in, and accepts
+	c.Close()
+	l.Close() // by its owner, not by Shutdown
+	x := shutdown(srv, context.Background())
+	if err := x.waitErr(t, func() string { return "The test had closed the listener; its one client had left." }); err != nil {
+		t.Fatalf("Shutdown returned %v; want nil: its one client had left", err)
+	}
+	if st, ok := waitClosed(s.done); !ok {
+		t.Fatalf("the test closed the listener as Shutdown began, and Serve had not returned: %s. "+
+			"Where your code is:\n\n%s", st, where(st.gs))
+	}
+	if s.err == nil {
+		t.Fatalf("Serve returned nil after its listener was closed; want ErrServerClosed, or the error that stopped it")
+	}
+}
 
 // TestShutdownStopsAcceptingAtOnce: the listeners are closed, and each
 // Serve returns, as soon as Shutdown begins: not once the clients are

@@ -342,7 +342,12 @@ func where(gs map[int]goroutine) string {
 	}
 	var places []string
 	ids := map[string][]string{}
-	for _, id := range sortedIDs(gs) {
+	// Busy goroutines first: a loop that never blocks is the news.
+	order := sortedIDs(gs)
+	slices.SortStableFunc(order, func(a, b int) int {
+		return map[bool]int{true: 0, false: 1}[gs[a].busy()] - map[bool]int{true: 0, false: 1}[gs[b].busy()]
+	})
+	for _, id := range order {
 		g := gs[id]
 		place := "[" + g.state + "]:\n" + g.frames
 		if ids[place] == nil {

@@ -199,16 +199,30 @@ func watchCopy(m *testing.M) int {
 	return 1
 }
 
-// whereSpun names the first place inBubble's panic lists, where(): " in
-// spin (server.go:4)" from a line "\t    example.com/…/NN-x.spin  server.go:4".
+// whereSpun names the place of inBubble's panic: " in spin (server.go:4)"
+// from a line "\t    example.com/…/NN-x.spin  server.go:4" of where(),
+// which lists busy goroutines first. The first frame of the code under
+// under test (a module path, a dot in its first element; not a _test.go
+// file) in a busy goroutine, or else in any.
 func whereSpun(dying []string) string {
+	first, busy := "", true
 	for _, l := range dying[1:] {
-		if f := strings.Fields(l); len(f) == 2 && strings.Contains(f[1], ".go:") {
+		if h := strings.TrimSpace(l); strings.HasPrefix(h, "goroutine") {
+			busy = strings.Contains(h, "[running") || strings.Contains(h, "[runnable") || strings.Contains(h, "[syscall")
+		}
+		f := strings.Fields(l)
+		if len(f) == 2 && strings.Contains(f[1], ".go:") && !strings.Contains(f[1], "_test.go:") &&
+			strings.Contains(f[0], "/") && strings.Contains(strings.Split(f[0], "/")[0], ".") {
 			_, name, _ := strings.Cut(f[0][strings.LastIndex(f[0], "/")+1:], ".")
-			return fmt.Sprintf(" in %s (%s)", name, f[1])
+			if busy {
+				return fmt.Sprintf(" in %s (%s)", name, f[1])
+			}
+			if first == "" {
+				first = fmt.Sprintf(" in %s (%s)", name, f[1])
+			}
 		}
 	}
-	return ""
+	return first
 }
 
 // frame matches a function's line in a goroutine dump, and the next line,

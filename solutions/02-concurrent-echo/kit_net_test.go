@@ -160,6 +160,10 @@ type client struct {
 	// patience is how long a Read or Write waits with nothing moving: the
 	// kit's, unless a test needs to fail sooner.
 	patience time.Duration
+	// stalled is what the last Read saw as it gave up, if it did: the
+	// code's goroutines blocked, or one busy without ever blocking. (Only
+	// Read keeps it: a test may write from another goroutine meanwhile.)
+	stalled *stall
 }
 
 // connect dials the server under test. The test closes the connection
@@ -178,6 +182,7 @@ func (s *server) connect(t *testing.T) *client {
 // or nothing has moved for c.patience: it fails then with a timeout.
 func (c *client) Read(p []byte) (int, error) {
 	w := newWatch(c.patience)
+	c.stalled = nil
 	for {
 		c.SetReadDeadline(time.Now().Add(lookGap))
 		n, err := c.TCPConn.Read(p)
@@ -185,7 +190,8 @@ func (c *client) Read(p []byte) (int, error) {
 		if n > 0 || !isTimeout(err) {
 			return n, err
 		}
-		if _, ok := w.look(); !ok {
+		if st, ok := w.look(); !ok {
+			c.stalled = &st
 			return n, err
 		}
 	}
@@ -224,6 +230,17 @@ func (c *client) expectReply(t *testing.T, msg string) {
 	t.Helper()
 	got := make([]byte, len(msg))
 	n, err := io.ReadFull(c, got)
+	if st := c.stalled; err != nil && st != nil {
+		loop := ""
+		if st.busy() > 0 {
+			loop = " Does your code loop around a call that returns at once, such as a Read with a deadline " +
+				"already past, which returns without a byte? A Read with no deadline waits for bytes, and uses " +
+				"no CPU meanwhile."
+		}
+		c.s.fatalf(t, "sent %q, got back %q, and then the server neither sent more nor closed: %s.%s "+
+			"An echo writes back each chunk as soon as it has read it. Where your code is:\n\n%s",
+			msg, got[:n], st, loop, where(st.gs))
+	}
 	if err != nil {
 		c.s.fatalf(t, "sent %q, got back %q and then %s; "+
 			"handle must write back everything it reads, and keep the connection open until the client is done",
