@@ -38,7 +38,9 @@ func progressMark(gs map[int]goroutine) string {
 	fmt.Fprint(&b, moved.Load())
 	for _, id := range sortedIDs(gs) {
 		g := gs[id]
-		if g.busy() {
+		// A wait for a mutex counts as busy too: busy loops that share a
+		// lock flip between running and waiting for it, which is no progress.
+		if g.busy() || strings.HasPrefix(g.state, "sync.Mutex.Lock") || strings.HasPrefix(g.state, "sync.RWMutex") {
 			fmt.Fprintf(&b, "\n%d busy", id)
 		} else {
 			fmt.Fprintf(&b, "\n%d %s\n%s", id, g.state, g.frames)

@@ -145,9 +145,16 @@ func TestPingPongTimesEachRoundTripNotTheDial(t *testing.T) {
 				t.Fatalf("PingPong measured a round trip of %v, where each echo takes 4ms and each dial 100ms (samples: %v): "+
 					"its clock includes dialing. Dial first (every connection), then time each round trip from just "+
 					"before its Write to the end of its echo.", d, samples)
+			case d > 4*time.Millisecond:
+				t.Fatalf("PingPong measured a round trip of %v, where each takes exactly 4ms on the test's clock, from just "+
+					"before the Write to the end of the echo (samples: %v): its clock also ran while something else "+
+					"waited. Does it send the next message before the echo of the last is back (a writer and a reader "+
+					"of their own: a pipeline, whose samples time the queue, not the round trip)? Or does the clock "+
+					"start before something other than the Write?", d, samples)
 			default:
 				t.Fatalf("PingPong measured a round trip of %v, where each takes exactly 4ms on the test's clock, from just "+
-					"before the Write to the end of the echo (samples: %v).", d, samples)
+					"before the Write to the end of the echo (samples: %v): its clock stopped before the whole echo "+
+					"was back, or started after the Write began.", d, samples)
 			}
 		}
 	})
@@ -771,8 +778,7 @@ func fewSamples(samples []time.Duration) string {
 	return fmt.Sprintf("%v … %d more]", strings.TrimSuffix(fmt.Sprint(samples[:10]), "]"), len(samples)-10)
 }
 
-// percentile calls Percentile, turning a panic (an index out of range)
-// into a message instead of the end of the test binary.
+// percentile calls Percentile, turning a panic into a message, not the end of the test binary.
 func percentile(samples []time.Duration, p float64) (d time.Duration, panicked string) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -785,19 +791,20 @@ func percentile(samples []time.Duration, p float64) (d time.Duration, panicked s
 // percentileHint names the mistake a wrong percentile fits, where one does.
 func percentileHint(samples []time.Duration, p float64, got time.Duration) string {
 	nearest := "The nearest rank is p*n/100 rounded up (math.Ceil), counting from 1: the sample at index rank-1 of a sorted copy."
-	if len(samples) == 0 {
-		return "With no samples there is no latency to report: return 0. " + nearest
-	}
 	sorted := slices.Sorted(slices.Values(samples))
 	rank := int(math.Ceil(p * float64(len(samples)) / 100))
 	i := min(max(rank, 1), len(samples)) - 1
 	switch {
+	case len(samples) == 0:
+		return "With no samples there is no latency to report: return 0. " + nearest
 	case got == samples[i] && got != sorted[i]:
 		return "That is the right place in the samples as given, unsorted: sort a copy first. " + nearest
 	case i > 0 && got == sorted[i-1] && math.Round(p*float64(len(samples))/100) == float64(i):
 		return "That is the sample at rank p*n/100 rounded to the nearest (math.Round): the nearest rank rounds up, always. " + nearest
 	case p != math.Trunc(p) && got == sorted[min(max(int(math.Ceil(math.Trunc(p)*float64(len(samples))/100)), 1), len(samples))-1]:
 		return fmt.Sprintf("That is p%v: p was cut to a whole number before the rank was computed. ", math.Trunc(p)) + nearest
+	case got != sorted[i] && got == sorted[min(max(int(math.Ceil(p/100*float64(len(samples)))), 1), len(samples))-1]:
+		return fmt.Sprintf("That is the rank of p/100*n: divided first, %v/100*%d is %v in floating point, and math.Ceil moves it one rank. Multiply first, p*n/100. ", p, len(samples), p/100*float64(len(samples))) + nearest
 	case i+1 < len(sorted) && got == sorted[i+1], i > 0 && got == sorted[i-1]:
 		return "That is the next sample in order: off by one. " + nearest
 	}
