@@ -9,6 +9,7 @@ package echo
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"runtime"
@@ -180,6 +181,10 @@ func TestExchangeReturnsTheFirstError(t *testing.T) {
 		if err == nil {
 			checkError(t, x, err, errReset, "Read and Write both failed at once, each on its own")
 		}
+		if errors.Is(err, errReset) && errors.Is(err, errBrokenPipe) {
+			t.Fatalf("Read and Write both failed at once, each on its own (a reset, a broken pipe), and Exchange returned %q, "+
+				"both joined; want one of the two alone: whichever goroutine failed first keeps its error", err)
+		}
 		if !errors.Is(err, errReset) && !errors.Is(err, errBrokenPipe) {
 			t.Fatalf("Read and Write both failed at once, each on its own (a reset, a broken pipe), and Exchange returned %v; "+
 				"want one of those two errors, wrapped: whichever goroutine failed first keeps its error", err)
@@ -344,7 +349,6 @@ func TestExchangeAllClosesEveryConnection(t *testing.T) {
 func exchange(conn *clientConn, lines []string) *call[[]string] {
 	return goCall("Exchange", func() ([]string, error) { return Exchange(conn.conn, lines) })
 }
-
 func exchangeAll(addr string, sessions [][]string) *call[[][]string] {
 	return goCall("ExchangeAll", func() ([][]string, error) { return ExchangeAll(addr, sessions) })
 }
@@ -354,9 +358,8 @@ func echoing(p *peer) func() string {
 	return func() string { return "The test's server echoes each line as it comes (" + p.status() + ")." }
 }
 
-// bothFail is a connection whose Read and Write both fail, each on its
-// own, once both were called (or it was closed): neither failure follows
-// from the other, and neither comes first.
+// bothFail is a connection whose Read and Write both fail, each on its own, once both were called
+// (or it was closed): neither failure follows from the other, and neither comes first.
 type bothFail struct {
 	net.Conn // a pipe, for the methods the test leaves alone
 	calls    atomic.Int32
@@ -389,13 +392,15 @@ func checkError(t *testing.T, x *call[[]string], err, want error, what string) {
 	case !errors.Is(err, want):
 		t.Fatalf("%s, and Exchange returned %q; want that error, wrapped (errors.Is(err, %q)): "+
 			"the first goroutine to fail keeps its error; the other one's error only follows from closing conn", what, err, want)
+	case errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe): // errors.Join(werr, rerr), say
+		t.Fatalf("%s, and Exchange returned %q: that error, joined with its consequence: the error the other goroutine got only "+
+			"because conn was closed. Return the first error alone; the second only follows from it", what, err)
 	case err.Error() == want.Error():
 		t.Fatalf("Exchange returned %q, as it came; say what failed: fmt.Errorf(\"…: %%w\", err)", err)
 	}
 }
 
-// checkReplies fails the test unless Exchange (x) returned no error and
-// a reply for each line.
+// checkReplies fails the test unless Exchange (x) returned no error and a reply for each line.
 func checkReplies(t *testing.T, x *call[[]string], lines, got []string, err error) {
 	t.Helper()
 	if err != nil {
