@@ -158,9 +158,14 @@ func watchCopy(m *testing.M) int {
 		advice = "The test runs on a fake clock, which moves only while every " +
 			"goroutine waits: a loop that never waits (polling a variable, retrying at once) stops it for good. " +
 			"Wait on what you are waiting for instead: a channel, a WaitGroup, a Read, a timer"
+	case len(dying) > 0 && strings.Contains(dying[0], "sync: negative WaitGroup counter"):
+		why = fmt.Sprintf("%q%s, and a panic no one recovers ends the whole program", dying[0], whereDied(dying))
+		advice = "The WaitGroup counted below 0: more Done calls than Add. wg.Go calls Done itself when its " +
+			"function returns, so a wg.Done inside that function is one too many; with wg.Add(n), each of the n " +
+			"goroutines calls Done exactly once (defer wg.Done(), and no other)"
 	case len(dying) > 0:
 		why = fmt.Sprintf("%q%s, and a panic no one recovers ends the whole program", dying[0], whereDied(dying))
-		advice = "Your code must not end the process (for a server, that ends every client's connection with it): " +
+		advice = "Your code must not end the process (that ends all it is doing, for a server every client's connection): " +
 			"where it calls panic, return the error or log it (log.Printf) and carry on; where Go panics " +
 			"(a nil map or pointer, an index out of range, a closed channel), that line has a bug to fix"
 	case code < 0:
