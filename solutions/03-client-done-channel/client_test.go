@@ -244,34 +244,45 @@ func TestExchangeWaitsForTheLastReply(t *testing.T) {
 // TestExchangeReturnsErrorWhenServerHangsUp: the server echoes two lines and part
 // of a third, then closes the connection. Exchange returns at once with
 // the two whole replies and an error. (The client this workbook learns
-// from waited forever here: its reader failed without a word.)
+// from waited forever here: its reader failed without a word.) Then again
+// with a server that hangs up right after the second line.
 func TestExchangeReturnsErrorWhenServerHangsUp(t *testing.T) {
 	checkNoLeaks(t)
 	lines := []string{"one", "two", "three", "four", "five"}
-	p := startPeer(t, func(c *peerConn) {
-		for range lines {
-			if _, err := c.readLine(); err != nil {
-				return
+	for _, sent := range []string{"one\ntwo\nthr", "one\ntwo\n"} {
+		p := startPeer(t, func(c *peerConn) {
+			for range lines {
+				if _, err := c.readLine(); err != nil {
+					return
+				}
 			}
+			io.WriteString(c, sent) // and hang up
+		})
+		conn := p.dial(t)
+		x := exchange(conn, lines)
+		what := fmt.Sprintf("the server hung up after %q", sent)
+		replies, err := x.wait(t, p, func() string {
+			return fmt.Sprintf("The server sent back %q and closed the connection. "+
+				"Your reader got an error there: does it still report on the channel? "+
+				"Every goroutine must send its report, on failure too, or Exchange waits for it forever.", sent)
+		})
+		cut, _ := strings.CutPrefix(sent, "one\ntwo\n")
+		if err == nil && cut == "" {
+			t.Fatalf("%s, and Exchange returned no error and the replies %q: 2 of the %d replies, so its caller cannot tell "+
+				"that the rest are missing. io.EOF before the last reply is an error too: the server hung up too soon. "+
+				"Return it from the reader, wrapped, as any other error; only after the last reply is the exchange done",
+				what, replies, len(lines))
 		}
-		io.WriteString(c, "one\ntwo\nthr") // and hang up
-	})
-	conn := p.dial(t)
-	x := exchange(conn, lines)
-	replies, err := x.wait(t, p, func() string {
-		return "The server sent back \"one\\ntwo\\nthr\" and closed the connection. " +
-			"Your reader got an error there: does it still report on the channel? " +
-			"Every goroutine must send its report, on failure too, or Exchange waits for it forever."
-	})
-	checkReplyError(t, replies, err, "the server hung up after \"one\\ntwo\\nthr\"", "thr")
-	checkCleanedUp(t, x, conn.did("Close"))
-	if want := lines[:2]; len(replies) == 0 {
-		t.Fatalf("the server hung up after \"one\\ntwo\\nthr\"; Exchange returned its error and no replies, want %q: "+
-			"return the replies read so far with the error, so the caller knows how far the exchange got", want)
-	} else if !slices.Equal(replies, want) {
-		t.Fatalf("the server hung up after \"one\\ntwo\\nthr\"; Exchange returned the replies %q, want %q: "+
-			"\"thr\" was cut short (no \"\\n\"), so it is not a reply. bufio.Reader's ReadString tells you: "+
-			"it returns an error with a line that has no \"\\n\" (bufio.Scanner does not)", replies, want)
+		checkReplyError(t, replies, err, what, cut)
+		checkCleanedUp(t, x, conn.did("Close"))
+		if want := lines[:2]; len(replies) == 0 {
+			t.Fatalf("%s; Exchange returned its error and no replies, want %q: "+
+				"return the replies read so far with the error, so the caller knows how far the exchange got", what, want)
+		} else if !slices.Equal(replies, want) {
+			t.Fatalf("%s; Exchange returned the replies %q, want %q: "+
+				"\"thr\" was cut short (no \"\\n\"), so it is not a reply. bufio.Reader's ReadString tells you: "+
+				"it returns an error with a line that has no \"\\n\" (bufio.Scanner does not)", what, replies, want)
+		}
 	}
 }
 
