@@ -6,6 +6,7 @@
 package echo
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +27,7 @@ func TestExchangeReturnsEachReply(t *testing.T) {
 	checkNoLeaks(t)
 	lines := append([]string{
 		"hello", "", "  spaces around  ", "a\ttab", "ünïcödé ✓",
-		"a line longer than a 1 KiB buffer: " + strings.Repeat("echo ", 300),
+		"a line longer than bufio.Reader's 4 KiB buffer and bufio.Scanner's 64 KiB: " + strings.Repeat("echo ", 14000),
 	}, numberedLines(100)...)
 	p := startPeer(t, (*peerConn).echo) // an echo server: every byte back, until EOF
 	x := exchange(p.dial(t), lines)
@@ -436,6 +437,9 @@ func causes(lines []string, x *call[[]string]) string {
 		}
 	}
 	switch {
+	case errors.Is(err, bufio.ErrBufferFull) || errors.Is(err, bufio.ErrTooLong):
+		return "A reply longer than your reader's buffer stopped it (4 KiB for bufio.Reader's ReadSlice, 64 KiB for a " +
+			"bufio.Scanner's lines). A line can be any length: ReadString('\\n') gathers the pieces, however many."
 	case err != nil && strings.Contains(err.Error(), "not implemented"):
 		return "Write the functions marked TODO in client.go: README.md says what each one does."
 	case errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe): // a pipe says so when its own end was closed
