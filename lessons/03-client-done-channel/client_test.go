@@ -13,12 +13,12 @@ import (
 	"maps"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestExchangeReturnsEachReply: against an echo server, Exchange returns
@@ -354,22 +354,50 @@ func TestExchangeUnblocksReaderWhenWriteFails(t *testing.T) {
 // TestExchangeWhenBothSidesFail: the connection breaks both ways at once:
 // every Read and every Write fails at once, each on its own. Exchange
 // returns one of the two errors, closes conn, and leaves no goroutine
-// behind. Then again with Reads that fail only once Exchange closes conn.
-// With -race, this is where two goroutines that both record "the first
-// error" in one variable race, and where a reader that still writes
-// replies after Exchange returned does.
+// behind. With -race, this is where two goroutines that both record "the
+// first error" in one variable race. Then one side fails while the other
+// one is blocked until Exchange closes conn, on one CPU: a goroutine that
+// Close wakes runs only once Exchange stops running, so one that Exchange
+// did not wait for is still in its Read or Write when Exchange returns.
 func TestExchangeWhenBothSidesFail(t *testing.T) {
 	checkNoLeaks(t)
-	for _, readErr := range []error{readFailure, errClosedRead} {
-		conn := &brokenConn{readErr: readErr, closed: make(chan struct{})}
+	for _, round := range []struct {
+		readErr, writeErr, want error // want: nil for either
+		what                    string
+	}{
+		{readFailure, writeFailure, nil, fmt.Sprintf("every Write failed at once (%q), and every Read (%q)", writeFailure, readFailure)},
+		{errClosedRead, writeFailure, syscall.EPIPE, fmt.Sprintf("every Write failed at once (%q), and Reads waited until conn was closed", writeFailure)},
+		{readFailure, errClosedWrite, syscall.ECONNRESET, fmt.Sprintf("every Read failed at once (%q), and Writes waited until conn was closed", readFailure)},
+	} {
+		if round.want != nil {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		}
+		end, _ := net.Pipe()
+		conn := &brokenConn{Conn: end, readErr: round.readErr, writeErr: round.writeErr,
+			closed: make(chan struct{}), reads: make(chan struct{}), writes: make(chan struct{})}
 		x := goCall("Exchange", func() ([]string, error) { return Exchange(conn, numberedLines(3)) })
 		replies, err := x.wait(t, nil, func() string {
-			return "Every Write failed at once, and every Read too (or once conn was closed). " +
+			return "Every Write failed, and every Read too (at once, or once conn was closed). " +
 				"Does each goroutine report its error on the channel, and does Exchange receive both reports?"
 		})
-		if !errors.Is(err, syscall.EPIPE) && (readErr == errClosedRead || !errors.Is(err, syscall.ECONNRESET)) {
-			t.Fatalf("writing failed with %q, reading with %q; Exchange returned %s and the replies %q: "+
-				"return the first error, wrapped with %%w", writeFailure, readErr, errText(err), replies)
+		what := round.what
+		if ok := errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET); round.want != nil && !errors.Is(err, round.want) ||
+			round.want == nil && !ok {
+			t.Fatalf("%s; Exchange returned %s and the replies %q: return the first error, wrapped with %%w",
+				what, errText(err), replies)
+		}
+		for _, g := range x.left {
+			f := "receive"
+			if g.in("send") {
+				f = "send"
+			}
+			if g.in(f) {
+				t.Fatalf("%s; Exchange returned %s while goroutine %d, which it started, was still in %s [%s]: it returned "+
+					"before that goroutine's report came, and left it to the deferred Close, which wakes it but does not "+
+					"wait for it (if it still sets replies, that races with the return). Receive both reports, then "+
+					"return; close conn at the first error so that the other report comes. Where:\n\n%s",
+					what, errText(err), g.id, f, g.state, where(map[int]goroutine{g.id: g}))
+			}
 		}
 		checkCleanedUp(t, x, isClosed(conn.closed))
 	}
@@ -377,8 +405,7 @@ func TestExchangeWhenBothSidesFail(t *testing.T) {
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// exchange runs Exchange(conn, lines) in a goroutine of its own; wait for
-// it with x.wait (kit_net_test.go).
+// exchange runs Exchange(conn, lines) in a goroutine; x.wait waits for it.
 func exchange(conn *clientConn, lines []string) *call[[]string] {
 	return goCall("Exchange", func() ([]string, error) { return Exchange(conn.conn, lines) })
 }
@@ -386,14 +413,14 @@ func exchange(conn *clientConn, lines []string) *call[[]string] {
 // What a Write on a broken connection returns, a Read on one the server
 // reset, and a Read on one closed meanwhile.
 var (
-	writeFailure  = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
-	readFailure   = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
-	errClosedRead = &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
+	writeFailure   = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
+	readFailure    = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	errClosedRead  = &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
+	errClosedWrite = &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
 )
 
-// describe says what went wrong when Exchange sent lines to a server that
-// echoed them all, or "" if nothing did: what it returned, then the causes
-// that fit what the test saw.
+// describe says what went wrong when Exchange sent lines to a server that echoed
+// them all, or "" if nothing did: what it returned, then the causes that fit.
 func describe(lines []string, x *call[[]string]) string {
 	replies, err := x.got, x.err
 	var what string
@@ -408,8 +435,7 @@ func describe(lines []string, x *call[[]string]) string {
 	return what + "\n" + causes(lines, x)
 }
 
-// causes says which causes fit what Exchange returned, and what the test
-// saw when it returned.
+// causes says which causes fit what Exchange returned, and what the test saw.
 func causes(lines []string, x *call[[]string]) string {
 	replies, err := x.got, x.err
 	for _, g := range x.left {
@@ -438,8 +464,7 @@ func causes(lines []string, x *call[[]string]) string {
 	}
 	switch {
 	case errors.Is(err, bufio.ErrBufferFull) || errors.Is(err, bufio.ErrTooLong):
-		return "A reply longer than your reader's buffer stopped it (4 KiB for bufio.Reader's ReadSlice, 64 KiB for a " +
-			"bufio.Scanner's lines). A line can be any length: ReadString('\\n') gathers the pieces, however many."
+		return "A reply longer than your reader's buffer stopped it (ReadSlice: 4 KiB; a Scanner: 64 KiB): ReadString('\\n') takes any length."
 	case err != nil && strings.Contains(err.Error(), "not implemented"):
 		return "Write the functions marked TODO in client.go: README.md says what each one does."
 	case errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe): // a pipe says so when its own end was closed
@@ -462,8 +487,7 @@ func causes(lines []string, x *call[[]string]) string {
 	return ""
 }
 
-// checkCleanedUp: Exchange, which returned an error, closed conn, and every
-// goroutine it started has ended.
+// checkCleanedUp: Exchange, which returned an error, closed conn, and its goroutines ended.
 func checkCleanedUp(t *testing.T, x *call[[]string], closed bool) {
 	t.Helper()
 	if !closed {
@@ -473,33 +497,39 @@ func checkCleanedUp(t *testing.T, x *call[[]string], closed bool) {
 	x.expectNoneLeft(t, "Exchange must receive both reports before it returns, even after an error.")
 }
 
-// A brokenConn fails every Write at once, and every Read with readErr: at
-// once, or, for errClosedRead, once it is closed. Its Read and Write share
-// nothing, so that the race detector sees two goroutines that record an
-// error in one variable.
+// A brokenConn fails Reads with readErr and Writes with writeErr, each on
+// its own, so that -race sees two goroutines that record an error in one
+// variable. errClosedRead and errClosedWrite come once conn is closed; the
+// other side then fails once this one has started. The rest is a pipe's,
+// harmless: correct code may name its peer in an error, or set a deadline.
 type brokenConn struct {
-	readErr error
-	closing sync.Once
-	closed  chan struct{}
+	net.Conn
+	readErr, writeErr     error
+	closing, read, wrote  sync.Once
+	closed, reads, writes chan struct{}
 }
 
 func (c *brokenConn) Read([]byte) (int, error) {
-	if c.readErr == errClosedRead {
-		<-c.closed
-	}
-	return 0, c.readErr
+	return 0, c.fail(c.readErr, c.readErr == errClosedRead, &c.read, c.reads, c.writes)
 }
+func (c *brokenConn) Write([]byte) (int, error) {
+	return 0, c.fail(c.writeErr, c.writeErr == errClosedWrite, &c.wrote, c.writes, c.reads)
+}
+func (c *brokenConn) Close() error { c.closing.Do(func() { close(c.closed) }); return nil }
 
-func (*brokenConn) Write([]byte) (int, error) { return 0, writeFailure }
-func (c *brokenConn) Close() error            { c.closing.Do(func() { close(c.closed) }); return nil }
-
-// The rest of net.Conn, harmless: correct code may name its peer in an
-// error, or set a deadline.
-func (*brokenConn) LocalAddr() net.Addr              { return fakeAddr{} }
-func (*brokenConn) RemoteAddr() net.Addr             { return fakeAddr{} }
-func (*brokenConn) SetDeadline(time.Time) error      { return nil }
-func (*brokenConn) SetReadDeadline(time.Time) error  { return nil }
-func (*brokenConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *brokenConn) fail(err error, untilClosed bool, once *sync.Once, started, other chan struct{}) error {
+	once.Do(func() { close(started) })
+	if untilClosed {
+		other = nil
+	} else if c.readErr != errClosedRead && c.writeErr != errClosedWrite {
+		return err // neither side waits for Close: both fail at once
+	}
+	select {
+	case <-other:
+	case <-c.closed:
+	}
+	return err
+}
 
 // checkReplyError: Exchange failed with the reader's error, which wraps
 // io.EOF (or io.ErrUnexpectedEOF) and says more than that.
