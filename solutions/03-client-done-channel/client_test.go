@@ -308,8 +308,8 @@ func TestExchangeUnblocksWriterWhenReadFails(t *testing.T) {
 	x := exchange(conn, lines)
 	replies, err := x.wait(t, p, func() string {
 		return "The server sent \"no newline\", ended its side (CloseWrite), and read nothing more. " +
-			"Your reader failed at once (EOF mid-line); your writer was stuck in Write, because no one reads what it sends. " +
-			"When the first report is an error, close conn: that makes the blocked Write return, and the writer report."
+			"The reader fails at once (EOF mid-line), and a writer still sending is stuck in Write, since no one reads what it sends. " +
+			"When the first report is an error, close conn: a blocked Write then returns, and the writer reports."
 	})
 	checkReplyError(t, replies, err, "the server sent \"no newline\" and ended its side, then stopped reading", "no newline")
 	checkCleanedUp(t, x, conn.did("Close"))
@@ -334,8 +334,8 @@ func TestExchangeUnblocksReaderWhenWriteFails(t *testing.T) {
 	x := exchange(conn, lines)
 	replies, err := x.wait(t, p, func() string {
 		return fmt.Sprintf("Writing failed in the middle of the third line (%v), and the server, silent, was waiting. "+
-			"Does the writer return its error at once, and report it? Your reader was stuck in Read: "+
-			"when the first report is an error, close conn, which makes the blocked Read return, and the reader report.",
+			"Does the writer return its error at once, and report it? A reader waiting for a reply is stuck in Read: "+
+			"when the first report is an error, close conn: a blocked Read then returns, and the reader reports.",
 			writeFailure)
 	})
 	if err == nil {
@@ -343,8 +343,8 @@ func TestExchangeUnblocksReaderWhenWriteFails(t *testing.T) {
 			"Return the error, do not just print it: the caller must know the exchange failed", writeFailure, replies)
 	}
 	if errors.Is(err, net.ErrClosed) && !errors.Is(err, syscall.EPIPE) {
-		t.Fatalf("writing failed with %q; Exchange returned the error %q, but that one came after the real one: "+
-			"your own Close made the reader fail. The writer failed first: return the first error", writeFailure, err)
+		t.Fatalf("writing failed with %q; Exchange returned the error %q, which holds the one your own Close made the "+
+			"reader fail with (alone, or joined to the real one). The writer failed first: return the first error, alone", writeFailure, err)
 	}
 	checkWrapped(t, err, syscall.EPIPE, writeFailure.Error(), "writing failed in the middle of the third line",
 		`fmt.Errorf("sending line %d: %w", i, err)`)
@@ -548,8 +548,8 @@ func checkReplyError(t *testing.T, replies []string, err error, what, cut string
 			"Does the reader return its error, rather than print it, and Exchange return the first error it receives?", what, replies)
 	}
 	if errors.Is(err, net.ErrClosed) {
-		t.Fatalf("%s; Exchange returned the error %q, but that one came after the real one: your own Close made a goroutine fail. "+
-			"The reader failed first: return the first error", what, err)
+		t.Fatalf("%s; Exchange returned the error %q, which holds the one your own Close made a goroutine fail with "+
+			"(alone, or joined to the real one). The reader failed first: return the first error, alone", what, err)
 	}
 	cause := io.EOF
 	if errors.Is(err, io.ErrUnexpectedEOF) {
