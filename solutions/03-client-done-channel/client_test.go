@@ -19,6 +19,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 )
 
 // TestExchangeReturnsEachReply: against an echo server, Exchange returns
@@ -243,6 +244,33 @@ func TestExchangeWaitsForTheLastReply(t *testing.T) {
 	if d := describe(lines, x); d != "" {
 		t.Fatalf("the server echoed every line; %s", d)
 	}
+}
+
+// TestExchangeWaitsForItsWriter: every reply is in while the writer is
+// still half-closing: the test holds it in CloseWrite. In a synctest
+// bubble, once every goroutine is blocked, "Exchange has not returned" is
+// a fact: Exchange waits for the writer's report too.
+func TestExchangeWaitsForItsWriter(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		p := startPipePeer(t, (*peerConn).echo, true)
+		conn := p.dial(t)
+		release := conn.holdCloseWrite(t)
+		lines := []string{"hold", "the", "half-close"}
+		x := exchange(conn, lines)
+		synctest.Wait() // everything that can happen while the writer is held has happened
+		if x.returned() && conn.did("CloseWrite") {
+			t.Fatalf("Exchange returned, with %s and %s, while its writer was still in CloseWrite (the test held it "+
+				"there). Two causes fit: Exchange did not wait for the writer's report, or the writer reported before it "+
+				"was done (a deferred CloseWrite runs after done <- err). Receive both reports; the writer's comes once "+
+				"CloseWrite has returned, with its error",
+				count(len(x.got), "reply", "replies"), errText(x.err))
+		}
+		release()
+		x.wait(t, p, func() string { return "An echo server echoed every line; the test let the writer's CloseWrite go." })
+		if d := describe(lines, x); d != "" {
+			t.Fatalf("against an echo server, %s", d)
+		}
+	})
 }
 
 // TestExchangeReturnsErrorWhenServerHangsUp: the server echoes two lines and part
