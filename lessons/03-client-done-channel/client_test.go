@@ -6,18 +6,20 @@
 package echo
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
+	"testing/synctest"
 )
 
 // TestExchangeReturnsEachReply: against an echo server, Exchange returns
@@ -26,7 +28,7 @@ func TestExchangeReturnsEachReply(t *testing.T) {
 	checkNoLeaks(t)
 	lines := append([]string{
 		"hello", "", "  spaces around  ", "a\ttab", "ünïcödé ✓",
-		"a line longer than a 1 KiB buffer: " + strings.Repeat("echo ", 300),
+		"a line longer than bufio.Reader's 4 KiB buffer and bufio.Scanner's 64 KiB: " + strings.Repeat("echo ", 14000),
 	}, numberedLines(100)...)
 	p := startPeer(t, (*peerConn).echo) // an echo server: every byte back, until EOF
 	x := exchange(p.dial(t), lines)
@@ -160,15 +162,18 @@ func TestExchangeHalfClosesAfterTheLastLine(t *testing.T) {
 func TestExchangeSendsNothingForNoLines(t *testing.T) {
 	checkNoLeaks(t)
 	p := startPeer(t, (*peerConn).echo)
-	x := exchange(p.dial(t), nil)
+	conn := p.dial(t)
+	x := exchange(conn, nil)
 	replies, err := x.wait(t, p, func() string {
 		return "Exchange was given no lines; the server echoes every byte until the client half-closes."
 	})
-	p.waitClosed(t) // the server has read all there was
-	if in, _ := p.traffic(); in > 0 || len(replies) > 0 || err != nil {
+	conn.mu.Lock() // counted at the client: the server may lose what comes just before a reset
+	sent := conn.written
+	conn.mu.Unlock()
+	if sent > 0 || len(replies) > 0 || err != nil {
 		t.Fatalf("Exchange was given no lines; it sent %d bytes, then returned the replies %q and %s. Want nothing sent, "+
 			"no replies and no error. Causes that fit: a \"\\n\" written even when there is no line "+
-			"(strings.Join(lines, \"\\n\") + \"\\n\", say): send each line with its own", in, replies, errText(err))
+			"(strings.Join(lines, \"\\n\") + \"\\n\", say): send each line with its own", sent, replies, errText(err))
 	}
 }
 
@@ -241,37 +246,75 @@ func TestExchangeWaitsForTheLastReply(t *testing.T) {
 	}
 }
 
+// TestExchangeWaitsForItsWriter: every reply is in while the writer is
+// still half-closing: the test holds it in CloseWrite. In a synctest
+// bubble, once every goroutine is blocked, "Exchange has not returned" is
+// a fact: Exchange waits for the writer's report too.
+func TestExchangeWaitsForItsWriter(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		p := startPipePeer(t, (*peerConn).echo, true)
+		conn := p.dial(t)
+		release := conn.holdCloseWrite(t)
+		lines := []string{"hold", "the", "half-close"}
+		x := exchange(conn, lines)
+		synctest.Wait() // everything that can happen while the writer is held has happened
+		if x.returned() && conn.did("CloseWrite") {
+			t.Fatalf("Exchange returned, with %s and %s, while its writer was still in CloseWrite (the test held it "+
+				"there). Two causes fit: Exchange did not wait for the writer's report, or the writer reported before it "+
+				"was done (a deferred CloseWrite runs after done <- err). Receive both reports; the writer's comes once "+
+				"CloseWrite has returned, with its error",
+				count(len(x.got), "reply", "replies"), errText(x.err))
+		}
+		release()
+		x.wait(t, p, func() string { return "An echo server echoed every line; the test let the writer's CloseWrite go." })
+		if d := describe(lines, x); d != "" {
+			t.Fatalf("against an echo server, %s", d)
+		}
+	})
+}
+
 // TestExchangeReturnsErrorWhenServerHangsUp: the server echoes two lines and part
 // of a third, then closes the connection. Exchange returns at once with
 // the two whole replies and an error. (The client this workbook learns
-// from waited forever here: its reader failed without a word.)
+// from waited forever here: its reader failed without a word.) Then again
+// with a server that hangs up right after the second line.
 func TestExchangeReturnsErrorWhenServerHangsUp(t *testing.T) {
 	checkNoLeaks(t)
 	lines := []string{"one", "two", "three", "four", "five"}
-	p := startPeer(t, func(c *peerConn) {
-		for range lines {
-			if _, err := c.readLine(); err != nil {
-				return
+	for _, sent := range []string{"one\ntwo\nthr", "one\ntwo\n"} {
+		p := startPeer(t, func(c *peerConn) {
+			for range lines {
+				if _, err := c.readLine(); err != nil {
+					return
+				}
 			}
+			io.WriteString(c, sent) // and hang up
+		})
+		conn := p.dial(t)
+		x := exchange(conn, lines)
+		what := fmt.Sprintf("the server hung up after %q", sent)
+		replies, err := x.wait(t, p, func() string {
+			return fmt.Sprintf("The server sent back %q and closed the connection. "+
+				"Your reader got an error there: does it still report on the channel? "+
+				"Every goroutine must send its report, on failure too, or Exchange waits for it forever.", sent)
+		})
+		cut, _ := strings.CutPrefix(sent, "one\ntwo\n")
+		if err == nil && cut == "" {
+			t.Fatalf("%s, and Exchange returned no error and the replies %q: 2 of the %d replies, so its caller cannot tell "+
+				"that the rest are missing. io.EOF before the last reply is an error too: the server hung up too soon. "+
+				"Return it from the reader, wrapped, as any other error; only after the last reply is the exchange done",
+				what, replies, len(lines))
 		}
-		io.WriteString(c, "one\ntwo\nthr") // and hang up
-	})
-	conn := p.dial(t)
-	x := exchange(conn, lines)
-	replies, err := x.wait(t, p, func() string {
-		return "The server sent back \"one\\ntwo\\nthr\" and closed the connection. " +
-			"Your reader got an error there: does it still report on the channel? " +
-			"Every goroutine must send its report, on failure too, or Exchange waits for it forever."
-	})
-	checkReplyError(t, replies, err, "the server hung up after \"one\\ntwo\\nthr\"", "thr")
-	checkCleanedUp(t, x, conn.did("Close"))
-	if want := lines[:2]; len(replies) == 0 {
-		t.Fatalf("the server hung up after \"one\\ntwo\\nthr\"; Exchange returned its error and no replies, want %q: "+
-			"return the replies read so far with the error, so the caller knows how far the exchange got", want)
-	} else if !slices.Equal(replies, want) {
-		t.Fatalf("the server hung up after \"one\\ntwo\\nthr\"; Exchange returned the replies %q, want %q: "+
-			"\"thr\" was cut short (no \"\\n\"), so it is not a reply. bufio.Reader's ReadString tells you: "+
-			"it returns an error with a line that has no \"\\n\" (bufio.Scanner does not)", replies, want)
+		checkReplyError(t, replies, err, what, cut)
+		checkCleanedUp(t, x, conn.did("Close"))
+		if want := lines[:2]; len(replies) == 0 {
+			t.Fatalf("%s; Exchange returned its error and no replies, want %q: "+
+				"return the replies read so far with the error, so the caller knows how far the exchange got", what, want)
+		} else if !slices.Equal(replies, want) {
+			t.Fatalf("%s; Exchange returned the replies %q, want %q: "+
+				"\"thr\" was cut short (no \"\\n\"), so it is not a reply. bufio.Reader's ReadString tells you: "+
+				"it returns an error with a line that has no \"\\n\" (bufio.Scanner does not)", what, replies, want)
+		}
 	}
 }
 
@@ -293,8 +336,8 @@ func TestExchangeUnblocksWriterWhenReadFails(t *testing.T) {
 	x := exchange(conn, lines)
 	replies, err := x.wait(t, p, func() string {
 		return "The server sent \"no newline\", ended its side (CloseWrite), and read nothing more. " +
-			"Your reader failed at once (EOF mid-line); your writer was stuck in Write, because no one reads what it sends. " +
-			"When the first report is an error, close conn: that makes the blocked Write return, and the writer report."
+			"The reader fails at once (EOF mid-line), and a writer still sending is stuck in Write, since no one reads what it sends. " +
+			"When the first report is an error, close conn: a blocked Write then returns, and the writer reports."
 	})
 	checkReplyError(t, replies, err, "the server sent \"no newline\" and ended its side, then stopped reading", "no newline")
 	checkCleanedUp(t, x, conn.did("Close"))
@@ -319,8 +362,8 @@ func TestExchangeUnblocksReaderWhenWriteFails(t *testing.T) {
 	x := exchange(conn, lines)
 	replies, err := x.wait(t, p, func() string {
 		return fmt.Sprintf("Writing failed in the middle of the third line (%v), and the server, silent, was waiting. "+
-			"Does the writer return its error at once, and report it? Your reader was stuck in Read: "+
-			"when the first report is an error, close conn, which makes the blocked Read return, and the reader report.",
+			"Does the writer return its error at once, and report it? A reader waiting for a reply is stuck in Read: "+
+			"when the first report is an error, close conn: a blocked Read then returns, and the reader reports.",
 			writeFailure)
 	})
 	if err == nil {
@@ -328,8 +371,8 @@ func TestExchangeUnblocksReaderWhenWriteFails(t *testing.T) {
 			"Return the error, do not just print it: the caller must know the exchange failed", writeFailure, replies)
 	}
 	if errors.Is(err, net.ErrClosed) && !errors.Is(err, syscall.EPIPE) {
-		t.Fatalf("writing failed with %q; Exchange returned the error %q, but that one came after the real one: "+
-			"your own Close made the reader fail. The writer failed first: return the first error", writeFailure, err)
+		t.Fatalf("writing failed with %q; Exchange returned the error %q, which holds the one your own Close made the "+
+			"reader fail with (alone, or joined to the real one). The writer failed first: return the first error, alone", writeFailure, err)
 	}
 	checkWrapped(t, err, syscall.EPIPE, writeFailure.Error(), "writing failed in the middle of the third line",
 		`fmt.Errorf("sending line %d: %w", i, err)`)
@@ -342,22 +385,50 @@ func TestExchangeUnblocksReaderWhenWriteFails(t *testing.T) {
 // TestExchangeWhenBothSidesFail: the connection breaks both ways at once:
 // every Read and every Write fails at once, each on its own. Exchange
 // returns one of the two errors, closes conn, and leaves no goroutine
-// behind. Then again with Reads that fail only once Exchange closes conn.
-// With -race, this is where two goroutines that both record "the first
-// error" in one variable race, and where a reader that still writes
-// replies after Exchange returned does.
+// behind. With -race, this is where two goroutines that both record "the
+// first error" in one variable race. Then one side fails while the other
+// one is blocked until Exchange closes conn, on one CPU: a goroutine that
+// Close wakes runs only once Exchange stops running, so one that Exchange
+// did not wait for is still in its Read or Write when Exchange returns.
 func TestExchangeWhenBothSidesFail(t *testing.T) {
 	checkNoLeaks(t)
-	for _, readErr := range []error{readFailure, errClosedRead} {
-		conn := &brokenConn{readErr: readErr, closed: make(chan struct{})}
+	for _, round := range []struct {
+		readErr, writeErr, want error // want: nil for either
+		what                    string
+	}{
+		{readFailure, writeFailure, nil, fmt.Sprintf("every Write failed at once (%q), and every Read (%q)", writeFailure, readFailure)},
+		{errClosedRead, writeFailure, syscall.EPIPE, fmt.Sprintf("every Write failed at once (%q), and Reads waited until conn was closed", writeFailure)},
+		{readFailure, errClosedWrite, syscall.ECONNRESET, fmt.Sprintf("every Read failed at once (%q), and Writes waited until conn was closed", readFailure)},
+	} {
+		if round.want != nil {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		}
+		end, _ := net.Pipe()
+		conn := &brokenConn{Conn: end, readErr: round.readErr, writeErr: round.writeErr,
+			closed: make(chan struct{}), reads: make(chan struct{}), writes: make(chan struct{})}
 		x := goCall("Exchange", func() ([]string, error) { return Exchange(conn, numberedLines(3)) })
 		replies, err := x.wait(t, nil, func() string {
-			return "Every Write failed at once, and every Read too (or once conn was closed). " +
+			return "Every Write failed, and every Read too (at once, or once conn was closed). " +
 				"Does each goroutine report its error on the channel, and does Exchange receive both reports?"
 		})
-		if !errors.Is(err, syscall.EPIPE) && (readErr == errClosedRead || !errors.Is(err, syscall.ECONNRESET)) {
-			t.Fatalf("writing failed with %q, reading with %q; Exchange returned %s and the replies %q: "+
-				"return the first error, wrapped with %%w", writeFailure, readErr, errText(err), replies)
+		what := round.what
+		if ok := errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET); round.want != nil && !errors.Is(err, round.want) ||
+			round.want == nil && !ok {
+			t.Fatalf("%s; Exchange returned %s and the replies %q: return the first error, wrapped with %%w",
+				what, errText(err), replies)
+		}
+		for _, g := range x.left {
+			f := "receive"
+			if g.in("send") {
+				f = "send"
+			}
+			if g.in(f) {
+				t.Fatalf("%s; Exchange returned %s while goroutine %d, which it started, was still in %s [%s]: it returned "+
+					"before that goroutine's report came, and left it to the deferred Close, which wakes it but does not "+
+					"wait for it (if it still sets replies, that races with the return). Receive both reports, then "+
+					"return; close conn at the first error so that the other report comes. Where:\n\n%s",
+					what, errText(err), g.id, f, g.state, where(map[int]goroutine{g.id: g}))
+			}
 		}
 		checkCleanedUp(t, x, isClosed(conn.closed))
 	}
@@ -365,8 +436,7 @@ func TestExchangeWhenBothSidesFail(t *testing.T) {
 
 // ---- plumbing for the tests above (the rest is in kit_*_test.go) ----
 
-// exchange runs Exchange(conn, lines) in a goroutine of its own; wait for
-// it with x.wait (kit_net_test.go).
+// exchange runs Exchange(conn, lines) in a goroutine; x.wait waits for it.
 func exchange(conn *clientConn, lines []string) *call[[]string] {
 	return goCall("Exchange", func() ([]string, error) { return Exchange(conn.conn, lines) })
 }
@@ -374,14 +444,14 @@ func exchange(conn *clientConn, lines []string) *call[[]string] {
 // What a Write on a broken connection returns, a Read on one the server
 // reset, and a Read on one closed meanwhile.
 var (
-	writeFailure  = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
-	readFailure   = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
-	errClosedRead = &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
+	writeFailure   = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
+	readFailure    = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	errClosedRead  = &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
+	errClosedWrite = &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
 )
 
-// describe says what went wrong when Exchange sent lines to a server that
-// echoed them all, or "" if nothing did: what it returned, then the causes
-// that fit what the test saw.
+// describe says what went wrong when Exchange sent lines to a server that echoed
+// them all, or "" if nothing did: what it returned, then the causes that fit.
 func describe(lines []string, x *call[[]string]) string {
 	replies, err := x.got, x.err
 	var what string
@@ -396,8 +466,7 @@ func describe(lines []string, x *call[[]string]) string {
 	return what + "\n" + causes(lines, x)
 }
 
-// causes says which causes fit what Exchange returned, and what the test
-// saw when it returned.
+// causes says which causes fit what Exchange returned, and what the test saw.
 func causes(lines []string, x *call[[]string]) string {
 	replies, err := x.got, x.err
 	for _, g := range x.left {
@@ -425,6 +494,8 @@ func causes(lines []string, x *call[[]string]) string {
 		}
 	}
 	switch {
+	case errors.Is(err, bufio.ErrBufferFull) || errors.Is(err, bufio.ErrTooLong):
+		return "A reply longer than your reader's buffer stopped it (ReadSlice: 4 KiB; a Scanner: 64 KiB): ReadString('\\n') takes any length."
 	case err != nil && strings.Contains(err.Error(), "not implemented"):
 		return "Write the functions marked TODO in client.go: README.md says what each one does."
 	case errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe): // a pipe says so when its own end was closed
@@ -447,8 +518,7 @@ func causes(lines []string, x *call[[]string]) string {
 	return ""
 }
 
-// checkCleanedUp: Exchange, which returned an error, closed conn, and every
-// goroutine it started has ended.
+// checkCleanedUp: Exchange, which returned an error, closed conn, and its goroutines ended.
 func checkCleanedUp(t *testing.T, x *call[[]string], closed bool) {
 	t.Helper()
 	if !closed {
@@ -458,33 +528,39 @@ func checkCleanedUp(t *testing.T, x *call[[]string], closed bool) {
 	x.expectNoneLeft(t, "Exchange must receive both reports before it returns, even after an error.")
 }
 
-// A brokenConn fails every Write at once, and every Read with readErr: at
-// once, or, for errClosedRead, once it is closed. Its Read and Write share
-// nothing, so that the race detector sees two goroutines that record an
-// error in one variable.
+// A brokenConn fails Reads with readErr and Writes with writeErr, each on
+// its own, so that -race sees two goroutines that record an error in one
+// variable. errClosedRead and errClosedWrite come once conn is closed; the
+// other side then fails once this one has started. The rest is a pipe's,
+// harmless: correct code may name its peer in an error, or set a deadline.
 type brokenConn struct {
-	readErr error
-	closing sync.Once
-	closed  chan struct{}
+	net.Conn
+	readErr, writeErr     error
+	closing, read, wrote  sync.Once
+	closed, reads, writes chan struct{}
 }
 
 func (c *brokenConn) Read([]byte) (int, error) {
-	if c.readErr == errClosedRead {
-		<-c.closed
-	}
-	return 0, c.readErr
+	return 0, c.fail(c.readErr, c.readErr == errClosedRead, &c.read, c.reads, c.writes)
 }
+func (c *brokenConn) Write([]byte) (int, error) {
+	return 0, c.fail(c.writeErr, c.writeErr == errClosedWrite, &c.wrote, c.writes, c.reads)
+}
+func (c *brokenConn) Close() error { c.closing.Do(func() { close(c.closed) }); return nil }
 
-func (*brokenConn) Write([]byte) (int, error) { return 0, writeFailure }
-func (c *brokenConn) Close() error            { c.closing.Do(func() { close(c.closed) }); return nil }
-
-// The rest of net.Conn, harmless: correct code may name its peer in an
-// error, or set a deadline.
-func (*brokenConn) LocalAddr() net.Addr              { return fakeAddr{} }
-func (*brokenConn) RemoteAddr() net.Addr             { return fakeAddr{} }
-func (*brokenConn) SetDeadline(time.Time) error      { return nil }
-func (*brokenConn) SetReadDeadline(time.Time) error  { return nil }
-func (*brokenConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *brokenConn) fail(err error, untilClosed bool, once *sync.Once, started, other chan struct{}) error {
+	once.Do(func() { close(started) })
+	if untilClosed {
+		other = nil
+	} else if c.readErr != errClosedRead && c.writeErr != errClosedWrite {
+		return err // neither side waits for Close: both fail at once
+	}
+	select {
+	case <-other:
+	case <-c.closed:
+	}
+	return err
+}
 
 // checkReplyError: Exchange failed with the reader's error, which wraps
 // io.EOF (or io.ErrUnexpectedEOF) and says more than that.
@@ -500,8 +576,8 @@ func checkReplyError(t *testing.T, replies []string, err error, what, cut string
 			"Does the reader return its error, rather than print it, and Exchange return the first error it receives?", what, replies)
 	}
 	if errors.Is(err, net.ErrClosed) {
-		t.Fatalf("%s; Exchange returned the error %q, but that one came after the real one: your own Close made a goroutine fail. "+
-			"The reader failed first: return the first error", what, err)
+		t.Fatalf("%s; Exchange returned the error %q, which holds the one your own Close made a goroutine fail with "+
+			"(alone, or joined to the real one). The reader failed first: return the first error, alone", what, err)
 	}
 	cause := io.EOF
 	if errors.Is(err, io.ErrUnexpectedEOF) {
